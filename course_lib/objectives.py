@@ -1,0 +1,355 @@
+"""Objective functions h(θ) for the optimization chapters (05-09), with exact gradients and Hessians.
+
+Every objective has the same small interface, which is all :mod:`course_lib.optimizers` needs::
+
+    f.value(θ)      h(θ); vectorized: θ of shape (n,) gives a float, (..., n) gives an array (...,)
+    f.grad(θ)       ∇h(θ), same shape as θ
+    f.hessian(θ)    ∇²h(θ), shape (..., n, n)
+    f.dim           n
+    f.minimizer     θ* (None when there is no unique minimizer)
+    f.min_value     h* = h(θ*) (None when h is unbounded below)
+
+Vectorized ``value`` lets a 300 × 300 contour grid of shape (300, 300, 2) be evaluated in one call.
+
+Objectives here:
+
+* :class:`Quadratic` -- h(θ) = ½ θᵀAθ − bᵀθ with A symmetric positive definite (chapters 05-07);
+* :func:`narrow_valley` -- a 2-D quadratic with a chosen condition number κ and orientation;
+* :class:`Rosenbrock` -- the curved banana valley (a − x)² + b(y − x²)²;
+* :class:`Saddle` -- a x² − b y², a saddle point at the origin (chapters 05, 07);
+* :class:`Himmelblau` -- a non-convex polynomial with four minima, four saddles and a maximum;
+* :class:`NoisyGradient` -- wraps an objective so that ``grad`` returns ∇h(θ) + σ·noise (chapter 08).
+
+The argument checks :func:`check_scalar` and :func:`check_theta` live here too (this is the lowest of
+the optimization modules); :mod:`course_lib.schedules` and :mod:`course_lib.optimizers` use them.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "check_scalar",
+    "check_theta",
+    "Objective",
+    "Quadratic",
+    "narrow_valley",
+    "Rosenbrock",
+    "Saddle",
+    "Himmelblau",
+    "NoisyGradient",
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# Argument checks
+# --------------------------------------------------------------------------------------------------
+def check_scalar(name, value, *, low=None, high=None, low_open=False, high_open=False, integer=False):
+    """Return ``value`` as a float (or int) after checking it is a finite real number in range.
+
+    Parameters: ``low``/``high`` bounds (None = unbounded); ``low_open``/``high_open`` make a bound strict;
+    ``integer=True`` demands an integer and returns an ``int``.
+    Raises ``ValueError("<name> must be ...")``, e.g. "learning_rate must be finite and >= 0, got -1".
+    """
+    conditions = []
+    if low is not None:
+        conditions.append(f"{'>' if low_open else '>='} {low}")
+    if high is not None:
+        conditions.append(f"{'<' if high_open else '<='} {high}")
+    kind = "an integer" if integer else "finite"
+    message = f"{name} must be {kind}{' and ' + ' and '.join(conditions) if conditions else ''}, got {value!r}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(message)
+    if integer and not isinstance(value, numbers.Integral):
+        raise ValueError(message)
+    x = int(value) if integer else float(value)
+    if not np.isfinite(x):
+        raise ValueError(message)
+    if low is not None and (x <= low if low_open else x < low):
+        raise ValueError(message)
+    if high is not None and (x >= high if high_open else x > high):
+        raise ValueError(message)
+    return x
+
+
+def check_theta(theta, dim=None, name="theta"):
+    """Return ``theta`` as a float array of shape (..., dim) after checking its last axis is ``dim``.
+
+    Only the shape is checked (cheap enough to call on every ``value``/``grad``); finiteness of a
+    starting point is checked by :func:`course_lib.optimizers.run`.
+    """
+    theta = np.asarray(theta, dtype=float)
+    if theta.ndim == 0 or (dim is not None and theta.shape[-1] != dim):
+        raise ValueError(f"{name} must have shape (..., {dim}), got shape {theta.shape}")
+    return theta
+
+
+# --------------------------------------------------------------------------------------------------
+# Objectives
+# --------------------------------------------------------------------------------------------------
+class Objective:
+    """Base class: holds ``dim``, ``minimizer``, ``min_value`` and the shape check.
+
+    Subclasses implement ``value``, ``grad`` and ``hessian`` for θ of shape (..., dim).
+    """
+
+    dim: int = 2
+    minimizer = None
+    min_value = None
+
+    def _theta(self, theta):
+        return check_theta(theta, self.dim)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(dim={self.dim})"
+
+
+class Quadratic(Objective):
+    r"""h(θ) = ½ θᵀAθ − bᵀθ with A symmetric positive definite.
+
+    ∇h(θ) = Aθ − b, ∇²h(θ) = A, minimizer θ* = A⁻¹b, minimum h* = −½ bᵀA⁻¹b.
+
+    Parameters
+    ----------
+    A : array (n, n), symmetric positive definite (symmetry checked to 1e-10 relative, then symmetrized).
+    b : array (n,), default zeros (so θ* = 0, h* = 0).
+
+    Attributes
+    ----------
+    eigenvalues : ascending eigenvalues of A; ``L`` = largest (smoothness constant), ``mu`` = smallest
+        (strong-convexity constant), ``kappa`` = L/μ (condition number).
+    minimizer, min_value, dim.
+
+    Chapters 05 (GD rates: α < 2/L, (κ − 1)/(κ + 1)), 06 (momentum), 07 (Newton: one step).
+    """
+
+    def __init__(self, A, b=None):
+        A = np.asarray(A, dtype=float)
+        if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
+            raise ValueError(f"A must be a square matrix, got shape {A.shape}")
+        if not np.all(np.isfinite(A)):
+            raise ValueError("A must be finite")
+        scale = max(np.max(np.abs(A)), np.finfo(float).tiny)
+        if np.max(np.abs(A - A.T)) > 1e-10 * scale:
+            raise ValueError("A must be symmetric")
+        A = 0.5 * (A + A.T)
+        eigenvalues = np.linalg.eigvalsh(A)
+        if eigenvalues[0] <= 0:
+            raise ValueError(f"A must be positive definite, smallest eigenvalue {eigenvalues[0]:.3g}")
+        n = A.shape[0]
+        b = np.zeros(n) if b is None else np.array(b, dtype=float)
+        if b.shape != (n,) or not np.all(np.isfinite(b)):
+            raise ValueError(f"b must be a finite vector of shape ({n},), got shape {b.shape}")
+        A.setflags(write=False)
+        b.setflags(write=False)
+        self.A, self.b, self.dim = A, b, n
+        self._half_A = 0.5 * A
+        self.eigenvalues = eigenvalues
+        self.L, self.mu = float(eigenvalues[-1]), float(eigenvalues[0])
+        self.kappa = self.L / self.mu
+        self.minimizer = np.linalg.solve(A, b)
+        self.min_value = float(-0.5 * b @ self.minimizer)
+
+    def value(self, theta):
+        """½ θᵀAθ − bᵀθ for θ of shape (n,) (a float) or (..., n) (an array)."""
+        theta = self._theta(theta)
+        half_grad_minus_b = theta @ self._half_A - self.b  # ½Aθ − b, so h = θ·(½Aθ − b)
+        if theta.ndim == 1:  # the fast path taken at every step of a run
+            return theta @ half_grad_minus_b
+        return np.einsum("...i,...i->...", theta, half_grad_minus_b)
+
+    def grad(self, theta):
+        """Aθ − b, same shape as θ."""
+        return self._theta(theta) @ self.A - self.b
+
+    def hessian(self, theta):
+        """A (read-only) for θ of shape (n,); A broadcast to shape (..., n, n) otherwise."""
+        theta = self._theta(theta)
+        if theta.ndim == 1:
+            return self.A
+        return np.broadcast_to(self.A, theta.shape[:-1] + self.A.shape).copy()
+
+    def __repr__(self):
+        return f"Quadratic(dim={self.dim}, L={self.L:.4g}, mu={self.mu:.4g}, kappa={self.kappa:.4g})"
+
+
+def narrow_valley(kappa=10.0, angle=0.0, L=1.0, center=(0.0, 0.0)):
+    """A 2-D :class:`Quadratic` valley with condition number κ: h(θ) = ½ (θ − c)ᵀA(θ − c) + const.
+
+    A = R diag(L/κ, L) Rᵀ with R the rotation by ``angle`` (radians), so the valley floor (the
+    low-curvature eigenvector, curvature μ = L/κ) points along (cos angle, sin angle) and the steep
+    direction (curvature L) across it. The contours are ellipses √κ times longer along the floor than
+    across it (defaults κ = 10, angle = 0, L = 1, c = 0: √10 ≈ 3.2 times longer along x than along y).
+
+    Returns a :class:`Quadratic` with b = A c, so ``minimizer`` = c and .L, .mu, .kappa = L, L/κ, κ.
+    Chapters 05 (zig-zag of GD), 06 (momentum), 09 (adaptive methods on an ill-conditioned valley).
+    """
+    kappa = check_scalar("kappa", kappa, low=1)
+    angle = check_scalar("angle", angle)
+    L = check_scalar("L", L, low=0, low_open=True)
+    center = np.asarray(center, dtype=float)
+    if center.shape != (2,) or not np.all(np.isfinite(center)):
+        raise ValueError(f"center must be a finite 2-vector, got {center!r}")
+    c, s = np.cos(angle), np.sin(angle)
+    R = np.array([[c, -s], [s, c]])
+    A = R @ np.diag([L / kappa, L]) @ R.T
+    A = 0.5 * (A + A.T)
+    return Quadratic(A, A @ center)
+
+
+class Rosenbrock(Objective):
+    """h(x, y) = (a − x)² + b (y − x²)², the curved "banana" valley.
+
+    ∇h = (−2(a − x) − 4bx(y − x²), 2b(y − x²));  ∇²h = [[2 − 4b(y − x²) + 8bx², −4bx], [−4bx, 2b]].
+    Unique minimizer (a, a²) with h* = 0. Defaults a = 1, b = 100 (minimizer (1, 1)).
+    Chapters 05-07 (GD crawls along the valley; Newton follows it), 09.
+    """
+
+    def __init__(self, a=1.0, b=100.0):
+        self.a = check_scalar("a", a)
+        self.b = check_scalar("b", b, low=0, low_open=True)
+        self.dim = 2
+        self.minimizer = np.array([self.a, self.a**2])
+        self.min_value = 0.0
+
+    def value(self, theta):
+        theta = self._theta(theta)
+        x, y = theta[..., 0], theta[..., 1]
+        return (self.a - x) ** 2 + self.b * (y - x * x) ** 2
+
+    def grad(self, theta):
+        theta = self._theta(theta)
+        x, y = theta[..., 0], theta[..., 1]
+        r = y - x * x
+        return np.stack([-2.0 * (self.a - x) - 4.0 * self.b * x * r, 2.0 * self.b * r], axis=-1)
+
+    def hessian(self, theta):
+        theta = self._theta(theta)
+        x, y = theta[..., 0], theta[..., 1]
+        hxx = 2.0 - 4.0 * self.b * (y - x * x) + 8.0 * self.b * x * x
+        hxy = -4.0 * self.b * x
+        hyy = np.full_like(x, 2.0 * self.b)
+        return np.stack([np.stack([hxx, hxy], -1), np.stack([hxy, hyy], -1)], -2)
+
+    def __repr__(self):
+        return f"Rosenbrock(a={self.a:g}, b={self.b:g})"
+
+
+class Saddle(Objective):
+    """h(x, y) = a x² − b y² (default a = b = 1: x² − y²), a saddle point at the origin.
+
+    ∇h = (2ax, −2by); ∇²h = diag(2a, −2b): eigenvalues of mixed sign, so the critical point (0, 0)
+    is neither a minimum nor a maximum. Unbounded below: ``minimizer`` and ``min_value`` are None;
+    ``critical_point`` is (0, 0). Chapters 05 (GD escapes only along y), 07 (Newton jumps *to* the saddle).
+    """
+
+    def __init__(self, a=1.0, b=1.0):
+        self.a = check_scalar("a", a, low=0, low_open=True)
+        self.b = check_scalar("b", b, low=0, low_open=True)
+        self.dim = 2
+        self.critical_point = np.zeros(2)
+
+    def value(self, theta):
+        theta = self._theta(theta)
+        return self.a * theta[..., 0] ** 2 - self.b * theta[..., 1] ** 2
+
+    def grad(self, theta):
+        return self._theta(theta) * np.array([2.0 * self.a, -2.0 * self.b])
+
+    def hessian(self, theta):
+        theta = self._theta(theta)
+        return np.broadcast_to(np.diag([2.0 * self.a, -2.0 * self.b]), theta.shape[:-1] + (2, 2)).copy()
+
+    def __repr__(self):
+        return f"Saddle(a={self.a:g}, b={self.b:g})"
+
+
+class Himmelblau(Objective):
+    """h(x, y) = (x² + y − 11)² + (x + y² − 7)², Himmelblau's non-convex test function.
+
+    With u = x² + y − 11, w = x + y² − 7: ∇h = (4xu + 2w, 2u + 4yw);
+    ∇²h = [[12x² + 4y − 42, 4(x + y)], [4(x + y), 4x + 12y² − 26]].
+
+    Critical points (computed once by Newton's method from published approximations, accurate to
+    machine precision): ``minima`` (4, 2) -- (3, 2) exactly and three others, all with h = 0 (so
+    ``min_value`` = 0 and ``minimizer`` is None: it is not unique); ``saddle_points`` (4, 2);
+    ``maximum`` (2,) ≈ (−0.2708, −0.9230), h ≈ 181.6. Which minimum an optimizer reaches depends on
+    the start: chapters 05 (local minima), 07 (Newton is attracted by saddles and the maximum), 09.
+    """
+
+    _MINIMA_APPROX = [(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)]
+    _SADDLES_APPROX = [(0.086678, 2.884255), (-3.073026, -0.081353), (3.385154, 0.073852), (-0.127961, -1.953715)]
+    _MAXIMUM_APPROX = (-0.270845, -0.923039)
+
+    def __init__(self):
+        self.dim = 2
+        self.min_value = 0.0
+        self.minima = self._refine(self._MINIMA_APPROX)
+        self.saddle_points = self._refine(self._SADDLES_APPROX)
+        self.maximum = self._refine([self._MAXIMUM_APPROX])[0]
+
+    def _refine(self, points):
+        points = np.array(points, dtype=float)
+        for _ in range(6):
+            points = points - np.linalg.solve(self.hessian(points), self.grad(points)[..., None])[..., 0]
+        return points
+
+    def value(self, theta):
+        theta = self._theta(theta)
+        x, y = theta[..., 0], theta[..., 1]
+        return (x * x + y - 11.0) ** 2 + (x + y * y - 7.0) ** 2
+
+    def grad(self, theta):
+        theta = self._theta(theta)
+        x, y = theta[..., 0], theta[..., 1]
+        u, w = x * x + y - 11.0, x + y * y - 7.0
+        return np.stack([4.0 * x * u + 2.0 * w, 2.0 * u + 4.0 * y * w], axis=-1)
+
+    def hessian(self, theta):
+        theta = self._theta(theta)
+        x, y = theta[..., 0], theta[..., 1]
+        hxx = 12.0 * x * x + 4.0 * y - 42.0
+        hxy = 4.0 * (x + y)
+        hyy = 4.0 * x + 12.0 * y * y - 26.0
+        return np.stack([np.stack([hxx, hxy], -1), np.stack([hxy, hyy], -1)], -2)
+
+
+class NoisyGradient(Objective):
+    """An objective whose ``grad`` is stochastic: g(θ) = ∇h(θ) + σ ξ, ξ ~ N(0, I) drawn fresh per call.
+
+    ``value``, ``hessian``, ``dim``, ``minimizer``, ``min_value`` are those of the wrapped objective
+    (so :func:`course_lib.optimizers.run` records the true h(θ_k) while the steps use noisy gradients).
+    This is the simplest model of a mini-batch gradient (unbiased, variance σ² per coordinate), for
+    chapter 08 (SGD with constant vs decaying rates, Polyak averaging).
+
+    Any object with ``value(θ)`` and a stochastic ``grad(θ)`` can drive :func:`~course_lib.optimizers.run`
+    in the same way (e.g. a mini-batch loss that draws a batch inside ``grad``).
+
+    Parameters: ``objective``; ``sigma`` >= 0, the noise standard deviation; ``seed`` (int, default 0)
+    for the generator. The noise stream is consumed by each run: build a new NoisyGradient with the
+    same seed to repeat a run exactly.
+    """
+
+    def __init__(self, objective, sigma, seed=0):
+        self.objective = objective
+        self.sigma = check_scalar("sigma", sigma, low=0)
+        self.seed = check_scalar("seed", seed, low=0, integer=True)
+        self.rng = np.random.default_rng(self.seed)
+        self.dim = objective.dim
+        self.minimizer = getattr(objective, "minimizer", None)
+        self.min_value = getattr(objective, "min_value", None)
+
+    def value(self, theta):
+        return self.objective.value(theta)
+
+    def grad(self, theta):
+        g = self.objective.grad(theta)
+        return g + self.sigma * self.rng.standard_normal(g.shape)
+
+    def hessian(self, theta):
+        return self.objective.hessian(theta)
+
+    def __repr__(self):
+        return f"NoisyGradient({self.objective!r}, sigma={self.sigma:g}, seed={self.seed})"
