@@ -17,7 +17,8 @@ elementwise on an array ``z`` of pre-activations (any shape, computed in float64
 Conventions:
 
 * At a kink the derivative takes the value TensorFlow's gradient uses: relu'(0) = 0, |·|'(0) = 0,
-  leaky_relu'(0) = α, elu'(0) = α; so the functions here agree with ``tf.GradientTape`` everywhere.
+  leaky_relu'(0) = α, elu'(0) = α, and ∂prelu/∂z = 0 at z = 0 (Keras's ``PReLU`` layer computes
+  relu(z) − α relu(−z)); so the functions here agree with ``tf.GradientTape`` everywhere.
 * Every function is stable at extreme inputs: ``sigmoid(±1000)`` is exactly 1 and 0,
   ``softplus(1000)`` is 1000, and no input (even ±1e308 or ±inf) triggers a NumPy overflow warning.
 * :data:`ACTIVATIONS` maps a name to an :class:`Activation` (``.f``, ``.df``, ``.label``) for the
@@ -36,7 +37,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 from scipy.special import ndtr
 
-from course_lib.objectives import check_scalar
+from course_lib.validation import check_scalar
 
 __all__ = [
     "sigmoid",
@@ -110,7 +111,7 @@ def tanh_grad(z):
 
     The second form keeps full relative precision where tanh(z) rounds to ±1.
     """
-    e = np.exp(-2.0 * np.abs(_as_array(z)))
+    e = np.exp(-np.abs(_as_array(z))) ** 2  # e^{-2|z|}, written so that 2|z| cannot overflow
     return 4.0 * e / (1.0 + e) ** 2
 
 
@@ -176,11 +177,12 @@ def prelu(z, alpha):
 def prelu_grad(z, alpha):
     r"""Both partial derivatives of PReLU, as a pair ``(dg_dz, dg_dalpha)``, broadcast to a common shape.
 
-    ∂g/∂z = 1 for z > 0 and α for z ≤ 0;   ∂g/∂α = min(0, z)  (what a learned slope is trained with).
+    ∂g/∂z = 1 for z > 0 and α for z < 0;   ∂g/∂α = min(0, z)  (what a learned slope is trained with).
+    At the kink z = 0, ∂g/∂z = 0, as for Keras's ``PReLU`` layer, which computes relu(z) − α relu(−z).
     """
     alpha = _prelu_slope(alpha)
     z = _as_array(z)
-    dz = np.where(z > 0, 1.0, alpha)
+    dz = np.where(z > 0, 1.0, np.where(z < 0, alpha, 0.0))
     dalpha = np.minimum(z, 0.0) + np.zeros_like(alpha)
     return np.broadcast_arrays(dz, dalpha)
 
@@ -228,17 +230,21 @@ def gelu(z):
     r"""Gaussian error linear unit g(z) = z Φ(z), Φ the standard normal CDF (Hendrycks & Gimpel 2016).
 
     The exact form, as ``keras.activations.gelu(x, approximate=False)`` (Keras's default there).
+    Below z = −40, g(z) is smaller than any float64 and is returned as 0 (this also keeps −inf finite).
     """
     z = _as_array(z)
-    return z * ndtr(z)
+    zc = np.maximum(z, -40.0)
+    return np.where(z < -40.0, 0.0, zc * ndtr(zc))
 
 
 def gelu_grad(z):
-    r"""g'(z) = Φ(z) + z φ(z), φ(z) = e^{−z²/2}/√(2π); z² is formed only for |z| ≤ 40 (φ(40) ≈ 1e−348 = 0)."""
+    r"""g'(z) = Φ(z) + z φ(z) with φ(z) = e^{−z²/2}/√(2π).
+
+    z φ(z) is evaluated at z clipped to [−40, 40], where it is already 0 in float64, so z² never overflows.
+    """
     z = _as_array(z)
     zc = np.clip(z, -40.0, 40.0)
-    phi = np.exp(-0.5 * zc * zc) / np.sqrt(2.0 * np.pi)
-    return ndtr(z) + np.where(np.abs(z) <= 40.0, z * phi, 0.0)
+    return ndtr(z) + zc * np.exp(-0.5 * zc * zc) / np.sqrt(2.0 * np.pi)
 
 
 # --------------------------------------------------------------------------------------------------

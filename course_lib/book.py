@@ -54,6 +54,7 @@ def _client(nb, path: Path, timeout: int):
         nb,
         timeout=timeout,
         kernel_name="python3",
+        record_timing=False,  # no timestamps in cell metadata: diffs show only real changes
         resources={"metadata": {"path": str(path.parent)}},
     )
 
@@ -66,6 +67,8 @@ def execute(path: Path | str, timeout: int = 600) -> float:
     if not path.is_file():
         raise ValueError(f"path must be an existing notebook, got {str(path)!r}")
     nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # timestamps an earlier nbconvert run may have left
     start = time.perf_counter()
     _client(nb, path, timeout).execute()
     seconds = time.perf_counter() - start

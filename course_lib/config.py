@@ -6,9 +6,9 @@ Everything that makes a chapter reproducible and quiet lives here, in one place:
 * the one random seed :data:`SEED` every chapter starts from,
 * the plotting style (figure size and resolution chosen for the book's column width).
 
-Importing :mod:`course_lib` calls :func:`configure_environment` before anything imports TensorFlow.
-Chapters then call :func:`set_seed` (done for them at import) so that every run of a notebook prints
-the same numbers, which is what lets ``nbval`` compare stored outputs strictly.
+Importing :mod:`course_lib` calls :func:`configure_environment` before anything imports TensorFlow,
+then :func:`set_seed` (which loads TensorFlow, about 7 s) and :func:`set_plot_style`, so that every run
+of a notebook prints the same numbers: that is what lets ``nbval`` compare stored outputs strictly.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def configure_environment() -> None:
 
 
 def set_seed(seed: int = SEED) -> None:
-    """Seed Python's, NumPy's and (if loaded) TensorFlow's global generators, and make TF ops deterministic.
+    """Seed Python's, NumPy's and TensorFlow's global generators, and make TF ops deterministic.
 
     Code in :mod:`course_lib` takes explicit ``seed``/``rng`` arguments wherever it draws random
     numbers; this global seed covers what a chapter draws itself and Keras's weight initializers.
@@ -68,21 +68,22 @@ def set_seed(seed: int = SEED) -> None:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     random.seed(int(seed))
     np.random.seed(int(seed))
-    import sys
-
-    if "tensorflow" in sys.modules or "keras" in sys.modules:
-        _seed_keras(int(seed))
+    _seed_keras(int(seed))
 
 
 def _seed_keras(seed: int) -> None:
-    import keras
-    import tensorflow as tf
+    """Seed Keras/TensorFlow and turn on TF's op determinism (no-op without TensorFlow installed).
 
-    keras.utils.set_random_seed(seed)
+    With op determinism on, a random op without a seed raises; seeding here, at import, means a chapter
+    can call ``model.fit`` or a Keras initializer without seeding anything itself.
+    """
     try:
-        tf.config.experimental.enable_op_determinism()
-    except Exception:  # noqa: BLE001 - already enabled, or an old TF without it
-        pass
+        import keras
+        import tensorflow as tf
+    except ImportError:  # pragma: no cover - tensorflow is in requirements.txt
+        return
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
 
 
 def set_plot_style() -> None:

@@ -6,12 +6,15 @@ Chapter 05 ("Gradient descent: theory") uses this module for three things:
   at a point where ∇h = 0: minimum ⇔ all λᵢ > 0, maximum ⇔ all λᵢ < 0, saddle ⇔ both signs occur,
   and a zero eigenvalue (with no opposite signs) leaves the test undecided. The diagonal of H decides
   nothing: [[1, 2], [2, 1]] has a positive diagonal and eigenvalues 3 and −1 (a saddle).
+  :func:`negative_fraction` gives the index (fraction of negative eigenvalues) of Dauphin et al.
 * :func:`sample_goe` and :func:`fraction_positive_definite` -- the "random Hessian" model of saddle
   points in high dimension: for an n × n Gaussian Orthogonal Ensemble matrix the probability that all
   eigenvalues are positive decays like exp(−c n²), far faster than 2⁻ⁿ (Dean & Majumdar 2006).
-* :func:`network_hessian` and :func:`flat_gradient` -- the exact gradient and Hessian of a Keras
-  model's mean training loss h(θ) = (1/m) Σᵢ ℓ(yᵢ, f(xᵢ, θ)) with respect to all trainable
-  parameters flattened into one vector θ ∈ ℝᴾ (P up to a few hundred: the Hessian is P × P).
+  :func:`matrix_with_eigenvalues` builds test Hessians (quadratics) with a chosen spectrum.
+* :class:`NetworkLoss` (and the shortcuts :func:`flat_gradient`, :func:`network_hessian`) -- the
+  exact gradient and Hessian of a Keras model's mean training loss h(θ) = (1/m) Σᵢ ℓ(yᵢ, f(xᵢ, θ))
+  with respect to all trainable parameters flattened into one vector θ ∈ ℝᴾ (P up to a few hundred:
+  the Hessian is P × P).
 
 Conventions: θ is flattened in the order of ``model.trainable_variables``, each variable in row-major
 (C) order (:func:`flat_weights`). Computations run in the model's own dtype: build the model in
@@ -28,9 +31,11 @@ __all__ = [
     "classify_critical_point",
     "negative_fraction",
     "sample_goe",
+    "matrix_with_eigenvalues",
     "fraction_positive_definite",
     "to_float64",
     "flat_weights",
+    "NetworkLoss",
     "flat_gradient",
     "network_hessian",
 ]
@@ -122,12 +127,34 @@ def sample_goe(n, size, rng):
     return 0.5 * (X + np.swapaxes(X, -1, -2))
 
 
+def matrix_with_eigenvalues(eigenvalues, rng):
+    """A random symmetric matrix A = Q diag(λ) Qᵀ with the given eigenvalues λ and random eigenvectors.
+
+    Q is a Haar-random orthogonal matrix (QR of a standard normal matrix, signs fixed so that R has a
+    positive diagonal), drawn from ``rng`` (a ``numpy.random.Generator``); the columns of Q are the
+    eigenvectors. Returns A of shape (n, n), exactly symmetric. Use it to build test quadratics with a
+    chosen L = max λ, μ = min λ and κ = L/μ, not aligned with the axes. Chapter 05.
+    """
+    eigenvalues = np.asarray(eigenvalues, dtype=float)
+    if eigenvalues.ndim != 1 or eigenvalues.size == 0 or not np.all(np.isfinite(eigenvalues)):
+        raise ValueError(f"eigenvalues must be a non-empty finite 1-D array, got {eigenvalues!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    n = eigenvalues.size
+    Q, R = np.linalg.qr(rng.standard_normal((n, n)))
+    Q = Q * np.where(np.diag(R) < 0, -1.0, 1.0)
+    A = (Q * eigenvalues) @ Q.T
+    return 0.5 * (A + A.T)
+
+
 def fraction_positive_definite(n, samples, seed=0, batch=50_000):
     """Monte-Carlo estimate of P(all eigenvalues of an n × n GOE matrix are > 0).
 
     Draws ``samples`` matrices with :func:`sample_goe` (``batch`` at a time, to bound memory) from
     ``numpy.random.default_rng(seed)`` and returns the fraction whose smallest eigenvalue (batched
-    ``np.linalg.eigvalsh``) is positive. Its standard error is √(p(1 − p)/samples).
+    ``np.linalg.eigvalsh``) is positive; matrices with a non-positive diagonal entry are rejected
+    before the eigenvalue solver (they cannot be positive definite). Its standard error is
+    √(p(1 − p)/samples).
     Known values: ½ for n = 1, (2 − √2)/4 ≈ 0.146 for n = 2; for large n it decays like
     exp(−(ln 3 / 4) n²) (Dean & Majumdar 2006). By symmetry (M ↦ −M) the same holds for "all negative".
     Chapter 05 (corrects the seed's "probability 1/n").
@@ -141,8 +168,12 @@ def fraction_positive_definite(n, samples, seed=0, batch=50_000):
     positive, done = 0, 0
     while done < samples:
         size = min(batch, samples - done)
-        smallest = np.linalg.eigvalsh(sample_goe(n, size, rng))[:, 0]
-        positive += int(np.count_nonzero(smallest > 0))
+        M = sample_goe(n, size, rng)
+        # A positive-definite M has Mᵢᵢ = eᵢᵀMeᵢ > 0: only matrices with a positive diagonal (a
+        # fraction 2⁻ⁿ) can qualify, so only those go through the eigenvalue solver.
+        candidates = M[np.all(np.diagonal(M, axis1=1, axis2=2) > 0, axis=1)]
+        if len(candidates):
+            positive += int(np.count_nonzero(np.linalg.eigvalsh(candidates)[:, 0] > 0))
         done += size
     return positive / samples
 
@@ -153,8 +184,9 @@ def fraction_positive_definite(n, samples, seed=0, batch=50_000):
 def to_float64(model):
     """Return a float64 copy of a Keras model (same architecture and weights, cast to float64).
 
-    Built with ``keras.models.clone_model``, each layer re-created from its config with
-    ``dtype="float64"``; the original model is left untouched. Chapter 05 (an accurate Hessian).
+    Built with ``keras.models.clone_model``: float64 ``keras.Input`` tensors, and each layer re-created
+    from its config with ``dtype="float64"``; the original model is left untouched. The model must be
+    built (have inputs), as every ``keras.Sequential([keras.Input(...), ...])`` is. Chapter 05 (an accurate Hessian).
     """
     import keras
 
@@ -163,7 +195,21 @@ def to_float64(model):
         config["dtype"] = "float64"
         return layer.__class__.from_config(config)
 
-    copy = keras.models.clone_model(model, clone_function=clone_layer)
+    def float64_input(tensor):  # the Input layers too, or x would be rounded to float32 on the way in
+        floating = "float" in str(tensor.dtype)
+        return keras.Input(shape=tensor.shape[1:], dtype="float64" if floating else tensor.dtype)
+
+    try:
+        has_inputs = bool(model.inputs)
+    except AttributeError:  # a Sequential model without keras.Input
+        has_inputs = False
+    if not has_inputs:
+        raise ValueError("model must be built with keras.Input (it has no inputs yet)")
+    if isinstance(model, keras.Sequential):
+        inputs = float64_input(model.inputs[0])
+    else:
+        inputs = keras.tree.map_structure(float64_input, model.input)
+    copy = keras.models.clone_model(model, input_tensors=inputs, clone_function=clone_layer)
     copy.set_weights([np.asarray(w, dtype="float64") for w in model.get_weights()])
     return copy
 
@@ -180,88 +226,123 @@ def flat_weights(model):
     return np.concatenate([np.asarray(v.numpy()).ravel() for v in variables])
 
 
-def _mean_loss_of_theta(model, x, y, loss):
-    """Return (h, θ₀): h(θ) = mean ℓ(y, f(x, θ)) as a TensorFlow function of a flat θ, θ₀ the current θ."""
-    import keras
-    import tensorflow as tf
+class NetworkLoss:
+    """h(θ) = (1/m) Σᵢ ℓ(yᵢ, f(xᵢ, θ)) of a Keras model, as a function of its flat parameters θ ∈ ℝᴾ.
 
-    if isinstance(loss, str):
-        loss = keras.losses.get(loss)
-    if isinstance(loss, keras.losses.Loss):
-        # Loss.__call__ casts to the loss's own dtype (float32 by default): call the per-example part,
-        # which computes in the dtype of the predictions.
-        loss = loss.call
-    if not callable(loss):
-        raise ValueError(f"loss must be a Keras loss, its name, or a callable, got {loss!r}")
-    theta0 = flat_weights(model)
-    dtype = theta0.dtype
-    x = np.asarray(x, dtype=dtype)
-    if x.ndim < 2 or x.shape[0] == 0:
-        raise ValueError(f"x must be a non-empty batch of inputs, got shape {x.shape}")
-    y = np.asarray(y)
-    if y.shape[0] != x.shape[0]:
-        raise ValueError(f"y must have as many rows as x ({x.shape[0]}), got shape {y.shape}")
-    shapes = [tuple(v.shape) for v in model.trainable_variables]
-    sizes = [int(np.prod(s)) for s in shapes]
-    non_trainable = [v.value for v in model.non_trainable_variables]
-    x_tensor, y_tensor = tf.constant(x), tf.constant(y)
+    The same small interface as :mod:`course_lib.objectives` (``value``, ``grad``, ``hessian``, ``dim``)
+    but for one θ of shape (P,) at a time (no batching of θ). Each method takes ``theta`` (default: the
+    model's current :func:`flat_weights`, read when the method is called) and evaluates the model with
+    those parameters through ``model.stateless_call(..., training=False)``: the model's variables are
+    never changed, and dropout is off.
 
-    def h(theta):
-        pieces = [tf.reshape(p, s) for p, s in zip(tf.split(theta, sizes), shapes)]
-        outputs, _ = model.stateless_call(pieces, non_trainable, x_tensor, training=False)
-        return tf.reduce_mean(loss(y_tensor, outputs))
+    * ``value(θ)`` -- h(θ), a float;
+    * ``grad(θ)`` -- ∇h(θ), shape (P,), by ``tf.GradientTape``;
+    * ``hessian(θ, symmetrize=True)`` -- ∇²h(θ), shape (P, P): the Jacobian of the gradient (nested
+      tapes, the outer one's vectorized ``jacobian``); about P gradient evaluations and P² numbers of
+      memory, so keep P to a few hundred. ``symmetrize=False`` returns the raw Jacobian, symmetric up
+      to rounding only (~1e-16 relative in float64: the mixed partials agree).
 
-    return h, theta0
+    Having ``value``, ``grad`` and ``dim``, it can be handed to :func:`course_lib.optimizers.run`
+    (full-batch gradient descent on a network, float64, deterministic).
 
+    With ``compile=True`` (default) the three are compiled with ``tf.function`` once per object (the
+    first call traces, ~1 s for the Hessian; later calls at other θ take milliseconds), so build one
+    ``NetworkLoss`` and reuse it; ``compile=False`` runs them eagerly (no tracing: cheaper for one call).
 
-def _check_flat(theta, theta0):
-    if theta is None:
-        return theta0
-    theta = np.asarray(theta, dtype=theta0.dtype)
-    if theta.shape != theta0.shape or not np.all(np.isfinite(theta)):
-        raise ValueError(f"theta must be a finite vector of shape {theta0.shape}, got shape {theta.shape}")
-    return theta
+    Parameters: ``model`` a built Keras model; ``x`` inputs (m, ...); ``y`` targets (m, ...); ``loss``
+    a Keras loss (object, function or name), whose per-example values are averaged in the model's
+    dtype (a ``keras.losses.Loss`` object's reduction, sample weights and dtype are bypassed; penalties
+    in ``model.losses`` are not included). Computations run in the model's dtype: use a float64 model
+    (:func:`to_float64`) for accurate Hessians. Chapter 05.
+    """
+
+    def __init__(self, model, x, y, loss, compile=True):
+        import keras
+        import tensorflow as tf
+
+        if isinstance(loss, str):
+            loss = keras.losses.get(loss)
+        if isinstance(loss, keras.losses.Loss):
+            # Loss.__call__ casts to the loss's own dtype (float32 by default): call the per-example
+            # part, which computes in the dtype of the predictions.
+            loss = loss.call
+        if not callable(loss):
+            raise ValueError(f"loss must be a Keras loss, its name, or a callable, got {loss!r}")
+        theta0 = flat_weights(model)
+        self.model, self.dtype, self.dim = model, theta0.dtype, theta0.size
+        x = np.asarray(x, dtype=self.dtype)
+        if x.ndim < 2 or x.shape[0] == 0:
+            raise ValueError(f"x must be a non-empty batch of inputs, got shape {x.shape}")
+        y = np.asarray(y)
+        if y.ndim == 0 or y.shape[0] != x.shape[0]:
+            raise ValueError(f"y must have as many rows as x ({x.shape[0]}), got shape {y.shape}")
+        shapes = [tuple(v.shape) for v in model.trainable_variables]
+        sizes = [int(np.prod(shape)) for shape in shapes]
+        non_trainable = [v.value for v in model.non_trainable_variables]
+        x_tensor, y_tensor = tf.constant(x), tf.constant(y)
+
+        def h(theta):
+            pieces = [tf.reshape(p, shape) for p, shape in zip(tf.split(theta, sizes), shapes)]
+            outputs, _ = model.stateless_call(pieces, non_trainable, x_tensor, training=False)
+            return tf.reduce_mean(loss(y_tensor, outputs))
+
+        def gradient(theta):
+            with tf.GradientTape() as tape:
+                tape.watch(theta)
+                value = h(theta)
+            return tape.gradient(value, theta)
+
+        def hessian(theta):
+            with tf.GradientTape() as outer:
+                outer.watch(theta)
+                g = gradient(theta)
+            return outer.jacobian(g, theta)
+
+        if compile:
+            signature = [tf.TensorSpec(shape=(self.dim,), dtype=self.dtype)]
+            h, gradient, hessian = (tf.function(fn, input_signature=signature) for fn in (h, gradient, hessian))
+        self._value, self._grad, self._hessian = h, gradient, hessian
+
+    def _theta(self, theta):
+        """θ (default: the model's current weights) checked, as a constant tensor in the model's dtype."""
+        import tensorflow as tf
+
+        theta = flat_weights(self.model) if theta is None else np.asarray(theta, dtype=self.dtype)
+        if theta.shape != (self.dim,) or not np.all(np.isfinite(theta)):
+            raise ValueError(f"theta must be a finite vector of shape ({self.dim},), got shape {theta.shape}")
+        return tf.constant(theta, dtype=self.dtype)
+
+    def value(self, theta=None):
+        """h(θ) = (1/m) Σᵢ ℓ(yᵢ, f(xᵢ, θ)), a float."""
+        return float(self._value(self._theta(theta)))
+
+    def grad(self, theta=None):
+        """∇h(θ), a numpy vector of shape (P,)."""
+        return self._grad(self._theta(theta)).numpy()
+
+    def hessian(self, theta=None, symmetrize=True):
+        """∇²h(θ), a numpy (P, P) matrix; ½(H + Hᵀ) unless ``symmetrize=False``."""
+        H = self._hessian(self._theta(theta)).numpy()
+        return 0.5 * (H + H.T) if symmetrize else H
+
+    def __repr__(self):
+        return f"NetworkLoss(dim={self.dim}, dtype={np.dtype(self.dtype).name})"
 
 
 def flat_gradient(model, x, y, loss, theta=None):
     """∇h(θ) for h(θ) = (1/m) Σᵢ ℓ(yᵢ, f(xᵢ, θ)), as a numpy vector of shape (P,).
 
-    ``model``: a built Keras model, evaluated with ``training=False`` (no dropout) and the given flat
-    parameters θ via ``model.stateless_call`` (the model's variables are not changed); ``theta``
-    defaults to :func:`flat_weights`. ``x``: inputs (m, ...); ``y``: targets (m, ...); ``loss``: a
-    Keras loss (object, function or name) -- its per-example values are averaged in the model's
-    dtype (a ``keras.losses.Loss`` object's reduction, sample weights and dtype are bypassed). Regularization
-    penalties in ``model.losses`` are not included. Gradient by ``tf.GradientTape``. Chapter 05.
+    One-off shortcut for ``NetworkLoss(model, x, y, loss, compile=False).grad(theta)`` (see
+    :class:`NetworkLoss` for the arguments; build a ``NetworkLoss`` once when evaluating at many θ).
+    Chapter 05.
     """
-    import tensorflow as tf
-
-    h, theta0 = _mean_loss_of_theta(model, x, y, loss)
-    theta = tf.constant(_check_flat(theta, theta0))
-    with tf.GradientTape() as tape:
-        tape.watch(theta)
-        value = h(theta)
-    return tape.gradient(value, theta).numpy()
+    return NetworkLoss(model, x, y, loss, compile=False).grad(theta)
 
 
 def network_hessian(model, x, y, loss, theta=None, symmetrize=True):
     """The full Hessian ∇²h(θ) ∈ ℝᴾˣᴾ of the mean loss h(θ) = (1/m) Σᵢ ℓ(yᵢ, f(xᵢ, θ)).
 
-    Arguments as in :func:`flat_gradient`. Computed exactly (up to rounding) as the Jacobian of the
-    gradient: a nested ``tf.GradientTape``, the outer one's vectorized ``jacobian`` of the inner one's
-    gradient. Costs about P gradient evaluations and P² numbers of memory, so keep P to a few hundred.
-    With ``symmetrize=True`` (default) the result is ½(H + Hᵀ); ``symmetrize=False`` returns the raw
-    Jacobian, whose asymmetry is rounding only (~1e-16 relative in float64): the mixed partials agree.
-    Chapter 05 (eigenvalue spectrum and index of a small network on the digits).
+    One-off shortcut for ``NetworkLoss(model, x, y, loss, compile=False).hessian(theta, symmetrize)``
+    (see :class:`NetworkLoss`). Chapter 05 (Hessian spectrum and index of a small network on the digits).
     """
-    import tensorflow as tf
-
-    h, theta0 = _mean_loss_of_theta(model, x, y, loss)
-    theta = tf.constant(_check_flat(theta, theta0))
-    with tf.GradientTape() as outer:
-        outer.watch(theta)
-        with tf.GradientTape() as inner:
-            inner.watch(theta)
-            value = h(theta)
-        gradient = inner.gradient(value, theta)
-    H = outer.jacobian(gradient, theta).numpy()
-    return 0.5 * (H + H.T) if symmetrize else H
+    return NetworkLoss(model, x, y, loss, compile=False).hessian(theta, symmetrize=symmetrize)

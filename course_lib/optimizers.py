@@ -32,7 +32,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_lib.objectives import check_scalar, check_theta
+from course_lib.objectives import narrow_valley
+from course_lib.validation import check_scalar, check_theta
 
 __all__ = [
     "GradientDescent",
@@ -41,6 +42,10 @@ __all__ = [
     "RMSProp",
     "Adam",
     "Newton",
+    "EmptyState",
+    "MomentumState",
+    "AccumulatorState",
+    "AdamState",
     "Trajectory",
     "run",
     "benchmark",
@@ -252,6 +257,8 @@ class Adam(_Optimizer):
     into the step size and adds ε to the uncorrected √v:
     θ ← θ − α_t m / (ε + √v), α_t = α √(1 − β₂ᵗ) / (1 − β₁ᵗ), with ε = 1e-7 -- the lecture form with a
     time-varying ε_t = ε / √(1 − β₂ᵗ). Reproduce it with ``keras_bias_correction=True, eps=1e-7``.
+    (With float64 variables Keras computes β₁ᵗ, β₂ᵗ from float32-rounded β's, so with β₂ = 0.999 the
+    two agree to ~1e-5 only; β's exact in float32, e.g. 0.875 and 1 − 2⁻¹⁰, agree to round-off.)
     Chapter 09.
     """
 
@@ -355,8 +362,6 @@ def benchmark(steps=10_000):
 
     Returns a dict name -> seconds (best of 3 runs, perf_counter), for ``python -m course_lib.book bench``.
     """
-    from course_lib.objectives import narrow_valley
-
     steps = check_scalar("steps", steps, low=0, integer=True)
     objective = narrow_valley(kappa=10.0, angle=0.5)
     theta0 = np.array([-2.0, 1.5])

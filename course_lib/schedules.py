@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import lfilter
 
-from course_lib.objectives import check_scalar
+from course_lib.validation import check_scalar
 
 __all__ = [
     "Constant",

@@ -1,0 +1,139 @@
+r"""General figure helpers for the book (chapter 01 on); optimization plots live in :mod:`course_lib.optim_plots`.
+
+* :func:`plot_activations` -- a grid of panels, one activation g per panel with its derivative g'.
+* :func:`plot_curves` -- several named series against a common x (learning curves, sweeps).
+* :func:`plot_layer_norms` -- a per-layer quantity (e.g. ‖∂J/∂W_l‖) on a log axis, with reference curves.
+
+Every helper labels its axes, sets a title and a legend, and returns the Figure (grid helpers) or
+Axes (single-panel helpers, which also accept ``ax=`` to draw into an existing panel). Sizes follow
+the book's column width (:data:`course_lib.config.PLOT_STYLE`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib import activations as _activations
+
+__all__ = ["plot_activations", "plot_curves", "plot_layer_norms"]
+
+
+def _new_axes(ax, figsize=(7.0, 4.0)):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def _check_series(series, name="series"):
+    if not isinstance(series, dict) or not series:
+        raise ValueError(f"{name} must be a non-empty dict label -> 1-D array, got {type(series).__name__}")
+    out = {}
+    for label, values in series.items():
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim != 1 or values.size == 0:
+            raise ValueError(f"{name}[{label!r}] must be a non-empty 1-D array, got shape {values.shape}")
+        out[str(label)] = values
+    return out
+
+
+def plot_activations(names, z=None, ncols=None, title=None):
+    r"""One panel per activation: g(z) (solid) and g'(z) (dashed) on a grid of ``z`` values.
+
+    ``names`` lists keys of :data:`course_lib.activations.ACTIVATIONS` (e.g. "sigmoid", "relu") or
+    :class:`course_lib.activations.Activation` objects (for other parameters); ``z`` defaults to 401
+    points on [−5, 5]; ``ncols`` defaults to min(len(names), 4). Returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    if isinstance(names, (str, _activations.Activation)) or not names:
+        raise ValueError(f"names must be a non-empty list of activation names, got {names!r}")
+    acts = [a if isinstance(a, _activations.Activation) else _activations.get(a) for a in names]
+    z = np.linspace(-5.0, 5.0, 401) if z is None else np.asarray(z, dtype=np.float64)
+    if z.ndim != 1 or z.size < 2:
+        raise ValueError(f"z must be a 1-D array of at least 2 points, got shape {z.shape}")
+    ncols = min(len(acts), 4) if ncols is None else int(ncols)
+    if ncols < 1:
+        raise ValueError(f"ncols must be >= 1, got {ncols}")
+    nrows = -(-len(acts) // ncols)
+    figsize = (min(9.0, 3.0 * ncols + 0.4), 2.6 * nrows + 0.4)  # at most the book's width
+    fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False)
+    for ax, a in zip(axes.flat, acts):
+        ax.plot(z, a.f(z), color="C0", label="g(z)")
+        ax.plot(z, a.df(z), color="C3", linestyle="--", label="g′(z)")
+        ax.axhline(0.0, color="0.6", linewidth=0.8)
+        ax.set_title(a.label, fontsize=10)
+        ax.set_xlabel("z")
+        ax.legend(loc="upper left", fontsize=8)
+    for ax in axes.flat[len(acts) :]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_curves(
+    series,
+    x=None,
+    xlabel="epoch",
+    ylabel="",
+    title="",
+    logy=False,
+    logx=False,
+    ax=None,
+    marker=None,
+    styles=None,
+):
+    r"""Plot each ``series[label]`` (a 1-D array) against ``x`` and return the Axes.
+
+    ``x`` defaults to 1, 2, ..., n (epochs); series may have different lengths (a run that stopped
+    early) as long as none is longer than ``x``. ``styles`` optionally maps a label to extra
+    ``Axes.plot`` keywords (e.g. ``{"bound": {"linestyle": ":", "color": "k"}}``).
+    """
+    series = _check_series(series)
+    longest = max(len(v) for v in series.values())
+    x = np.arange(1, longest + 1) if x is None else np.asarray(x, dtype=np.float64)
+    if x.ndim != 1 or len(x) < longest:
+        raise ValueError(f"x must be a 1-D array at least as long as the longest series ({longest}), got shape {x.shape}")
+    ax = _new_axes(ax)
+    styles = styles or {}
+    for label, values in series.items():
+        ax.plot(x[: len(values)], values, label=label, marker=marker, **styles.get(label, {}))
+    if logy:
+        ax.set_yscale("log")
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def plot_layer_norms(
+    norms, reference=None, ylabel=r"$\Vert \partial J / \partial W_l \Vert$", title="Gradient norm per layer", ax=None
+):
+    r"""Per-layer values on a log y axis against the layer index l = 1..L (integer ticks); returns the Axes.
+
+    ``norms`` maps a label (e.g. "sigmoid") to an array of L positive values; ``reference`` optionally
+    maps a label (e.g. "0.25^(L−l)") to an array of the same length, drawn as black dotted lines.
+    """
+    norms = _check_series(norms, "norms")
+    reference = _check_series(reference, "reference") if reference is not None else {}
+    L = len(next(iter(norms.values())))
+    if any(len(v) != L for v in list(norms.values()) + list(reference.values())):
+        raise ValueError("norms and reference must all have the same length (one value per layer)")
+    ax = _new_axes(ax)
+    layers = np.arange(1, L + 1)
+    for label, values in norms.items():
+        ax.plot(layers, values, marker="o", label=label)
+    for i, (label, values) in enumerate(reference.items()):
+        ax.plot(layers, values, color="k", linestyle=[":", "-."][i % 2], label=label)
+    ax.set_yscale("log")
+    ax.set_xticks(layers)
+    ax.set_xlabel("layer l (1 = first hidden layer, L = output layer)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
+    return ax

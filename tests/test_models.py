@@ -1,0 +1,225 @@
+"""Tests for course_lib.models on tiny networks: architecture and names, seeded weights, gradient
+norms against a NumPy backprop (itself checked by finite differences), the training loop against
+Keras's fit, determinism, divergence, dead-unit counting, argument checks."""
+
+import numpy as np
+import pytest
+
+import course_lib  # noqa: F401
+from course_lib import datasets as D
+from course_lib import models as M
+
+import keras  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def data():
+    return D.digits()
+
+
+@pytest.fixture(scope="module")
+def small():
+    """A 2-class toy problem (40 points in 3-D) for fast exact checks."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(40, 3)).astype(np.float32)
+    y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype(np.int64)
+    return D.Dataset(x[:30], y[:30], x[30:], y[30:], 2)
+
+
+def weights_of(model):
+    return [w.numpy() for w in model.weights]
+
+
+def test_mlp_architecture_and_names():
+    m = M.mlp(64, hidden=(32, 16), n_outputs=10, activation="tanh")
+    assert [layer.name for layer in m.layers] == ["dense_1", "dense_2", "dense_3"]
+    assert [layer.kernel.shape for layer in M.dense_layers(m)] == [(64, 32), (32, 16), (16, 10)]
+    assert m.input_shape == (None, 64) and m.output_shape == (None, 10)
+    assert m.layers[0].activation is keras.activations.tanh
+    assert m.layers[-1].activation is keras.activations.softmax
+    assert M.mlp(3, hidden=4, n_outputs=1, output_activation=None).layers[-1].activation is keras.activations.linear
+    for layer in m.layers:
+        np.testing.assert_array_equal(layer.bias.numpy(), 0.0)
+
+
+def test_mlp_weights_depend_on_seed_only():
+    a = weights_of(M.mlp(8, hidden=(5, 5, 5), n_outputs=3, seed=7))
+    np.random.seed(123)  # global state must not matter
+    keras.utils.set_random_seed(99)
+    keras.random.uniform((3,))
+    b = weights_of(M.mlp(8, hidden=(5, 5, 5), n_outputs=3, seed=7))
+    c = weights_of(M.mlp(8, hidden=(5, 5, 5), n_outputs=3, seed=8))
+    for u, v in zip(a, b):
+        np.testing.assert_array_equal(u, v)
+    assert not np.array_equal(a[0], c[0])
+    assert not np.array_equal(a[2], a[4])  # equal-shaped layers get different draws
+
+
+def test_mlp_kernel_initializer_is_respected():
+    m = M.mlp(400, hidden=(300,), n_outputs=2, kernel_initializer="he_normal")
+    w = m.layers[0].kernel.numpy()
+    # Keras's he_normal: a normal truncated at 2 stddev, rescaled so that the std is √(2/fan_in)
+    assert w.std() == pytest.approx(np.sqrt(2 / 400), rel=0.02)
+    assert np.abs(w).max() <= 2 * np.sqrt(2 / 400) / 0.87962566
+    g = M.mlp(400, hidden=(300,), n_outputs=2).layers[0].kernel.numpy()
+    limit = np.sqrt(6 / 700)
+    assert g.max() <= limit and g.min() >= -limit and g.max() > 0.99 * limit  # glorot_uniform default
+    z = M.mlp(3, hidden=(2,), n_outputs=2, kernel_initializer="zeros")
+    np.testing.assert_array_equal(z.layers[0].kernel.numpy(), 0.0)
+
+
+def numpy_backprop(model, x, y):
+    """J = mean cross-entropy of a 1-hidden-layer ReLU/softmax net and ∂J/∂W1, ∂J/∂W2 in float64."""
+    w1, b1, w2, b2 = [w.astype(np.float64) for w in weights_of(model)]
+    x = x.astype(np.float64)
+    a = x @ w1 + b1
+    h = np.maximum(a, 0)
+    logits = h @ w2 + b2
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    n = len(x)
+    loss = -np.mean(np.log(p[np.arange(n), y]))
+    delta2 = (p - np.eye(p.shape[1])[y]) / n
+    delta1 = (delta2 @ w2.T) * (a > 0)
+    return loss, x.T @ delta1, h.T @ delta2, (w1, b1, w2, b2)
+
+
+def test_layer_gradient_norms_match_numpy_backprop_and_finite_differences(small):
+    m = M.mlp(3, hidden=(6,), n_outputs=2, seed=3)
+    x, y = small.x_train, small.y_train
+    loss, g1, g2, (w1, b1, w2, b2) = numpy_backprop(m, x, y)
+    norms = M.layer_gradient_norms(m, x, y)
+    assert norms.shape == (2,) and norms.dtype == np.float64
+    np.testing.assert_allclose(norms, [np.linalg.norm(g1), np.linalg.norm(g2)], rtol=1e-5)
+    assert norms[0] > 0 and norms[1] > 0
+
+    # the NumPy backprop itself, against central differences of its float64 loss
+    def loss_at(w1_, w2_):
+        a = x.astype(np.float64) @ w1_ + b1
+        logits = np.maximum(a, 0) @ w2_ + b2
+        logz = logits.max(axis=1) + np.log(np.exp(logits - logits.max(axis=1, keepdims=True)).sum(axis=1))
+        return np.mean(logz - logits[np.arange(len(y)), y])
+
+    assert loss_at(w1, w2) == pytest.approx(loss, rel=1e-12)
+    eps = 1e-6
+    for i, j in [(0, 0), (1, 3), (2, 5)]:
+        e = np.zeros_like(w1)
+        e[i, j] = eps
+        assert (loss_at(w1 + e, w2) - loss_at(w1 - e, w2)) / (2 * eps) == pytest.approx(g1[i, j], abs=1e-8)
+    for i, j in [(0, 0), (4, 1)]:
+        e = np.zeros_like(w2)
+        e[i, j] = eps
+        assert (loss_at(w1, w2 + e) - loss_at(w1, w2 - e)) / (2 * eps) == pytest.approx(g2[i, j], abs=1e-8)
+
+
+def test_one_full_batch_step_equals_keras_fit(small):
+    a = M.mlp(3, hidden=(6,), n_outputs=2, seed=5)
+    b = M.mlp(3, hidden=(6,), n_outputs=2, seed=5)
+    M.train(a, small, epochs=1, batch_size=len(small.x_train), optimizer=keras.optimizers.SGD(learning_rate=0.5))
+    b.compile(optimizer=keras.optimizers.SGD(learning_rate=0.5), loss="sparse_categorical_crossentropy")
+    b.fit(small.x_train, small.y_train, epochs=1, batch_size=len(small.x_train), shuffle=False, verbose=0)
+    for u, v in zip(weights_of(a), weights_of(b)):
+        np.testing.assert_allclose(u, v, rtol=1e-5, atol=1e-7)
+
+
+def test_train_history_and_determinism(data):
+    def run():
+        m = M.mlp(64, hidden=(16, 16), seed=1)
+        h = M.train(m, data, epochs=3, batch_size=64, optimizer=keras.optimizers.SGD(learning_rate=0.1),
+                    seed=2, record_gradient_norms=True, gradient_batch_size=100)
+        return m, h
+
+    m1, h1 = run()
+    m2, h2 = run()
+    assert isinstance(h1, M.History) and h1.epochs_run == 3 and not h1.diverged
+    assert h1.loss.shape == h1.test_loss.shape == h1.test_accuracy.shape == (3,)
+    assert h1.grad_norms.shape == (4, 3)
+    np.testing.assert_array_equal(h1.grad_norms[0], M.layer_gradient_norms(M.mlp(64, hidden=(16, 16), seed=1),
+                                                                           data.x_train[:100], data.y_train[:100]))
+    np.testing.assert_array_equal(h1.grad_norms[-1], M.layer_gradient_norms(m1, data.x_train[:100], data.y_train[:100]))
+    for field in ["loss", "test_loss", "test_accuracy", "grad_norms"]:
+        np.testing.assert_array_equal(getattr(h1, field), getattr(h2, field))
+    for u, v in zip(weights_of(m1), weights_of(m2)):
+        np.testing.assert_array_equal(u, v)
+    assert h1.loss[-1] < h1.loss[0] < np.log(10) + 0.2 and h1.test_accuracy[-1] > 0.5
+    # test metrics are those of the final model
+    probs = m1.predict(data.x_test, verbose=0)
+    assert h1.test_accuracy[-1] == pytest.approx(np.mean(probs.argmax(1) == data.y_test))
+    h3 = M.train(M.mlp(64, hidden=(16, 16), seed=1), data, epochs=1, batch_size=64,
+                 optimizer=keras.optimizers.SGD(learning_rate=0.1), seed=3)
+    assert h3.loss[0] != h1.loss[0] and h3.grad_norms is None  # another shuffling order
+
+
+def test_train_with_one_hot_labels_and_regression_output(small):
+    oh = small._replace(y_train=D.one_hot_labels(small.y_train, 2), y_test=D.one_hot_labels(small.y_test, 2))
+    h = M.train(M.mlp(3, hidden=(4,), n_outputs=2), oh, epochs=2, loss="categorical_crossentropy")
+    assert np.all(np.isfinite(h.loss)) and 0 <= h.test_accuracy[-1] <= 1
+    reg = small._replace(y_train=small.y_train.astype(np.float32), y_test=small.y_test.astype(np.float32))
+    h = M.train(M.mlp(3, hidden=(4,), n_outputs=1, output_activation=None), reg, epochs=2, loss="mse")
+    assert np.all(np.isnan(h.test_accuracy)) and np.all(np.isfinite(h.test_loss))
+
+
+def test_divergence_is_reported_not_raised(data):
+    m = M.mlp(64, hidden=(16, 16), seed=0)
+    h = M.train(m, data, epochs=5, batch_size=32, optimizer=keras.optimizers.SGD(learning_rate=1e4),
+                record_gradient_norms=True)
+    assert h.diverged and h.epochs_run < 5 and np.isnan(h.loss[-1])
+    assert h.grad_norms.shape == (h.epochs_run + 1, 3)
+    assert M.dead_relu_fraction(m, data.x_train) >= 0.0  # NaN units are not counted as dead
+
+
+def hand_built():
+    """Inputs in [0, 1]²; layer 1: units 1 and 2 dead (always negative); layer 2: unit 0 dead."""
+    m = M.mlp(2, hidden=(4, 2), n_outputs=2)
+    m.layers[0].set_weights([np.array([[1, 0, -1, 0], [0, 0, 0, 1]], np.float32),
+                             np.array([0, -1, -10, 0.5], np.float32)])
+    m.layers[1].set_weights([np.array([[-1, 1], [0, 0], [0, 0], [-1, 1]], np.float32),
+                             np.array([0, 0], np.float32)])
+    return m
+
+
+def test_dead_relu_fraction_on_a_hand_built_model():
+    x = np.random.default_rng(0).uniform(size=(50, 2)).astype(np.float32)
+    m = hand_built()
+    h1, h2 = M.hidden_outputs(m, x)
+    assert h1.shape == (50, 4) and h2.shape == (50, 2)
+    np.testing.assert_array_equal(h1[:, 1:3], 0.0)
+    assert M.dead_relu_fraction(m, x) == pytest.approx(3 / 6)
+    # a unit alive on one input is alive
+    x0 = np.zeros((1, 2), np.float32)
+    assert M.dead_relu_fraction(m, x0) == pytest.approx(4 / 6)  # at x = 0 unit 0 of layer 1 outputs 0 too
+
+
+def functional_model():
+    inputs = keras.Input((3,))
+    return keras.Model(inputs, keras.layers.Dense(2)(inputs))
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: M.mlp(0), "input_dim"),
+        (lambda: M.mlp(3, hidden=(4, 0)), "hidden"),
+        (lambda: M.mlp(3, n_outputs=0), "n_outputs"),
+        (lambda: M.mlp(3, seed=-1), "seed"),
+        (lambda: M.layer_gradient_norms(M.mlp(3, hidden=(2,)), np.zeros(3), [0]), "x"),
+        (lambda: M.layer_gradient_norms(M.mlp(3, hidden=(2,)), np.zeros((2, 3)), [0]), "y"),
+        (lambda: M.dense_layers("model"), "model"),
+        (lambda: M.dead_relu_fraction(M.mlp(3, hidden=(2,), activation="tanh"), np.zeros((2, 3))), "model"),
+        (lambda: M.hidden_outputs(functional_model(), np.zeros((1, 3))), "model"),
+        (lambda: M.train(M.mlp(3, hidden=(2,)), (1, 2), epochs=1), "data"),
+    ],
+)
+def test_bad_arguments_raise(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [({"epochs": 0}, "epochs"), ({"batch_size": 0}, "batch_size"), ({"optimizer": "sgd"}, "optimizer"),
+     ({"seed": 1.5}, "seed"), ({"gradient_batch_size": 0}, "gradient_batch_size")],
+)
+def test_train_bad_arguments_raise(small, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        M.train(M.mlp(3, hidden=(2,), n_outputs=2), small, **kwargs)

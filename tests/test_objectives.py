@@ -1,0 +1,257 @@
+"""Tests for course_lib.objectives: values (golden), gradients and Hessians against tf.GradientTape
+(float64) and central finite differences, vectorization, critical points, validation."""
+
+import course_lib  # noqa: F401  (environment first)
+import numpy as np
+import pytest
+
+from course_lib import objectives as ob
+
+POINTS = np.array([[0.3, -0.7], [-1.2, 1.0], [2.0, 0.5], [-0.4, -2.2]])
+
+
+def _quadratic():
+    return ob.Quadratic([[3.0, 1.0], [1.0, 2.0]], [1.0, -1.0])
+
+
+def _objectives():
+    return {
+        "quadratic": _quadratic(),
+        "valley": ob.narrow_valley(kappa=25.0, angle=0.6, L=2.0, center=(0.5, -0.3)),
+        "rosenbrock": ob.Rosenbrock(a=1.0, b=100.0),
+        "rosenbrock_a2": ob.Rosenbrock(a=2.0, b=5.0),
+        "saddle": ob.Saddle(a=1.5, b=0.5),
+        "himmelblau": ob.Himmelblau(),
+    }
+
+
+# ---- independent TensorFlow versions of the values, for a batch of points (B, 2) -------------------
+def _tf_value(name, objective, theta):
+    import tensorflow as tf
+
+    x, y = theta[:, 0], theta[:, 1]
+    if name in ("quadratic", "valley"):
+        A, b = tf.constant(objective.A), tf.constant(objective.b)
+        return 0.5 * tf.einsum("bi,ij,bj->b", theta, A, theta) - tf.einsum("i,bi->b", b, theta)
+    if name.startswith("rosenbrock"):
+        return (objective.a - x) ** 2 + objective.b * (y - x**2) ** 2
+    if name == "saddle":
+        return objective.a * x**2 - objective.b * y**2
+    if name == "himmelblau":
+        return (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2
+    raise KeyError(name)
+
+
+def _tf_derivatives(name, objective, points):
+    """Values (B,), gradients (B, 2) and Hessians (B, 2, 2) by nested tf.GradientTape, float64.
+
+    The points are independent, so row i of each Hessian is the gradient of Σ_b ∂h/∂θ_i(θ_b).
+    """
+    import tensorflow as tf
+
+    theta = tf.Variable(points, dtype=tf.float64)
+    with tf.GradientTape(persistent=True) as outer:
+        with tf.GradientTape() as inner:
+            values = _tf_value(name, objective, theta)
+            total = tf.reduce_sum(values)
+        grads = inner.gradient(total, theta)
+        row_sums = [tf.reduce_sum(grads[:, i]) for i in range(2)]
+    hessians = np.stack([outer.gradient(row_sum, theta).numpy() for row_sum in row_sums], axis=1)
+    return values.numpy(), grads.numpy(), hessians
+
+
+@pytest.mark.parametrize("name", list(_objectives()))
+def test_value_grad_hessian_match_tf_gradient_tape(name):
+    objective = _objectives()[name]
+    values, grads, hessians = _tf_derivatives(name, objective, POINTS)
+    for point, value, grad, hessian in zip(POINTS, values, grads, hessians):
+        np.testing.assert_allclose(objective.value(point), value, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(objective.grad(point), grad, rtol=1e-11, atol=1e-11)
+        np.testing.assert_allclose(objective.hessian(point), hessian, rtol=1e-11, atol=1e-11)
+    assert np.abs(hessians[:, 0, 1] - hessians[:, 1, 0]).max() < 1e-10  # TF's Hessian is symmetric too
+
+
+@pytest.mark.parametrize("name", list(_objectives()))
+def test_grad_and_hessian_match_central_differences(name):
+    objective = _objectives()[name]
+    for point in POINTS:
+        eye = np.eye(2)
+        h = 1e-5
+        grad_fd = np.array([(objective.value(point + h * e) - objective.value(point - h * e)) / (2 * h) for e in eye])
+        hess_fd = np.array([(objective.grad(point + h * e) - objective.grad(point - h * e)) / (2 * h) for e in eye])
+        scale = 1.0 + np.abs(objective.grad(point)).max()
+        np.testing.assert_allclose(objective.grad(point), grad_fd, atol=1e-6 * scale)
+        np.testing.assert_allclose(objective.hessian(point), hess_fd, atol=1e-5 * np.abs(hess_fd).max())
+
+
+@pytest.mark.parametrize("name", list(_objectives()))
+def test_vectorized_value_grad_hessian_on_a_grid(name):
+    objective = _objectives()[name]
+    grid = np.stack(np.meshgrid(np.linspace(-3, 3, 300), np.linspace(-2, 2, 300)), axis=-1)
+    values = objective.value(grid)
+    assert values.shape == (300, 300)
+    for i, j in [(0, 0), (17, 250), (299, 299), (150, 3)]:
+        np.testing.assert_allclose(values[i, j], objective.value(grid[i, j]), rtol=1e-13, atol=1e-12)
+    points = grid[::60, ::60]  # (5, 5, 2)
+    assert objective.grad(points).shape == (5, 5, 2)
+    assert objective.hessian(points).shape == (5, 5, 2, 2)
+    np.testing.assert_allclose(objective.grad(points)[2, 3], objective.grad(points[2, 3]), rtol=1e-13)
+    np.testing.assert_allclose(objective.hessian(points)[4, 1], objective.hessian(points[4, 1]), rtol=1e-13)
+    assert np.ndim(objective.value(grid[0, 0])) == 0
+    assert objective.dim == 2
+
+
+def test_quadratic_golden_constants():
+    f = ob.Quadratic([[2.0, 0.0], [0.0, 8.0]], [2.0, 8.0])
+    np.testing.assert_allclose(f.minimizer, [1.0, 1.0])
+    assert f.min_value == pytest.approx(-5.0)
+    assert (f.L, f.mu, f.kappa) == pytest.approx((8.0, 2.0, 4.0))
+    assert f.value([0.0, 0.0]) == 0.0
+    assert f.value([1.0, 2.0]) == pytest.approx(0.5 * (2 + 32) - (2 + 16))
+    np.testing.assert_allclose(f.grad([1.0, 1.0]), [0.0, 0.0])
+    np.testing.assert_allclose(f.hessian([5.0, -3.0]), [[2.0, 0.0], [0.0, 8.0]])
+    assert ob.Quadratic(np.eye(3)).min_value == 0.0  # b defaults to zeros
+
+
+def test_quadratic_5d_minimizer_is_the_solution_of_a_linear_system():
+    rng = np.random.default_rng(1)
+    M = rng.normal(size=(5, 5))
+    A, b = M @ M.T + np.eye(5), rng.normal(size=5)
+    f = ob.Quadratic(A, b)
+    np.testing.assert_allclose(A @ f.minimizer, b, atol=1e-12)
+    np.testing.assert_allclose(f.grad(f.minimizer), 0.0, atol=1e-12)
+    assert f.value(f.minimizer) == pytest.approx(f.min_value, abs=1e-12)
+    assert f.value(f.minimizer + 0.1) > f.min_value
+    np.testing.assert_allclose(f.eigenvalues, np.linalg.eigvalsh(A), rtol=1e-12)
+
+
+def test_quadratic_keeps_its_own_copy_of_b():
+    b = np.array([1.0, 2.0])
+    f = ob.Quadratic(np.eye(2), b)
+    b[0] = 100.0
+    assert b.flags.writeable
+    np.testing.assert_allclose(f.b, [1.0, 2.0])
+
+
+def test_narrow_valley_condition_number_and_orientation():
+    angle = 0.6
+    f = ob.narrow_valley(kappa=25.0, angle=angle, L=2.0, center=(0.5, -0.3))
+    assert (f.L, f.mu, f.kappa) == pytest.approx((2.0, 0.08, 25.0))
+    floor = np.array([np.cos(angle), np.sin(angle)])  # the valley floor: low curvature
+    across = np.array([-np.sin(angle), np.cos(angle)])
+    np.testing.assert_allclose(f.A @ floor, 0.08 * floor, atol=1e-14)
+    np.testing.assert_allclose(f.A @ across, 2.0 * across, atol=1e-14)
+    np.testing.assert_allclose(f.minimizer, [0.5, -0.3], atol=1e-14)
+    default = ob.narrow_valley()
+    np.testing.assert_allclose(default.A, np.diag([0.1, 1.0]), atol=1e-15)
+
+
+def test_rosenbrock_golden():
+    f = ob.Rosenbrock()
+    np.testing.assert_allclose(f.minimizer, [1.0, 1.0])
+    assert f.min_value == 0.0 and f.value([1.0, 1.0]) == 0.0
+    assert f.value([-1.2, 1.0]) == pytest.approx(24.2)  # the classic start
+    np.testing.assert_allclose(f.grad([-1.2, 1.0]), [-215.6, -88.0])
+    np.testing.assert_allclose(f.hessian([1.0, 1.0]), [[802.0, -400.0], [-400.0, 200.0]])
+    np.testing.assert_allclose(ob.Rosenbrock(a=2.0, b=5.0).minimizer, [2.0, 4.0])
+
+
+def test_saddle_has_mixed_curvature_and_no_minimum():
+    f = ob.Saddle()
+    assert f.value([1.0, 2.0]) == -3.0
+    np.testing.assert_allclose(f.grad([1.0, 2.0]), [2.0, -4.0])
+    eigenvalues = np.linalg.eigvalsh(f.hessian([0.0, 0.0]))
+    assert eigenvalues[0] < 0 < eigenvalues[1]
+    assert f.minimizer is None and f.min_value is None
+    np.testing.assert_allclose(f.critical_point, [0.0, 0.0])
+
+
+def test_himmelblau_critical_points_and_their_types():
+    f = ob.Himmelblau()
+    np.testing.assert_allclose(f.minima[0], [3.0, 2.0], atol=1e-14)
+    np.testing.assert_allclose(f.minima[1], [-2.805118, 3.131312], atol=1e-6)  # published values
+    np.testing.assert_allclose(f.value(f.minima), 0.0, atol=1e-25)
+    points = np.vstack([f.minima, f.saddle_points, f.maximum[None]])
+    np.testing.assert_allclose(f.grad(points), 0.0, atol=1e-11)
+    eig = np.linalg.eigvalsh(f.hessian(points))  # (9, 2), ascending
+    assert np.all(eig[:4] > 0)  # minima: all eigenvalues > 0
+    assert np.all((eig[4:8, 0] < 0) & (eig[4:8, 1] > 0))  # saddles: mixed signs
+    assert np.all(eig[8] < 0)  # maximum: all < 0
+    assert f.value(f.maximum) == pytest.approx(181.616522, abs=1e-6)
+    assert f.min_value == 0.0 and f.minimizer is None
+
+
+def test_noisy_gradient_is_unbiased_reproducible_and_passes_the_rest_through():
+    f = _quadratic()
+    theta = np.array([0.5, -1.0])
+    noisy = ob.NoisyGradient(f, sigma=0.5, seed=3)
+    samples = np.array([noisy.grad(theta) for _ in range(4000)])
+    np.testing.assert_allclose(samples.mean(axis=0), f.grad(theta), atol=0.03)  # 4 standard errors
+    np.testing.assert_allclose(samples.std(axis=0), 0.5, rtol=0.05)
+    again = ob.NoisyGradient(f, sigma=0.5, seed=3)
+    np.testing.assert_array_equal(again.grad(theta), samples[0])
+    assert noisy.value(theta) == f.value(theta)
+    np.testing.assert_array_equal(noisy.hessian(theta), f.hessian(theta))
+    np.testing.assert_array_equal(noisy.minimizer, f.minimizer)
+    assert noisy.min_value == f.min_value and noisy.dim == 2
+    np.testing.assert_array_equal(ob.NoisyGradient(f, 0.0).grad(theta), f.grad(theta))
+
+
+def test_shape_checks_name_theta():
+    f = _quadratic()
+    for bad in (np.zeros(3), 1.0, np.zeros((4, 3))):
+        with pytest.raises(ValueError, match="theta must have shape"):
+            f.value(bad)
+    for objective in _objectives().values():
+        with pytest.raises(ValueError, match="theta"):
+            objective.grad(np.zeros(3))
+        with pytest.raises(ValueError, match="theta"):
+            objective.hessian(np.zeros(1))
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (([[1.0, 2.0, 3.0]],), "A must be a square matrix"),
+        ((np.zeros((0, 0)),), "A must be a square matrix"),
+        (([[1.0, 0.5], [0.0, 1.0]],), "A must be symmetric"),
+        (([[1.0, 0.0], [0.0, -1.0]],), "A must be positive definite"),
+        (([[1.0, 0.0], [0.0, 0.0]],), "A must be positive definite"),
+        (([[1.0, np.nan], [np.nan, 1.0]],), "A must be finite"),
+        ((np.eye(2), [1.0, 2.0, 3.0]), "b must be a finite vector"),
+        ((np.eye(2), [1.0, np.inf]), "b must be a finite vector"),
+    ],
+)
+def test_quadratic_validation(args, match):
+    with pytest.raises(ValueError, match=match):
+        ob.Quadratic(*args)
+
+
+def test_parameter_validation_of_the_2d_objectives():
+    with pytest.raises(ValueError, match="kappa"):
+        ob.narrow_valley(kappa=0.5)
+    with pytest.raises(ValueError, match="angle"):
+        ob.narrow_valley(angle=np.nan)
+    with pytest.raises(ValueError, match="L must"):
+        ob.narrow_valley(L=0.0)
+    with pytest.raises(ValueError, match="center"):
+        ob.narrow_valley(center=(1.0, 2.0, 3.0))
+    with pytest.raises(ValueError, match="b must"):
+        ob.Rosenbrock(b=-1.0)
+    with pytest.raises(ValueError, match="a must"):
+        ob.Rosenbrock(a=np.inf)
+    with pytest.raises(ValueError, match="a must"):
+        ob.Saddle(a=0.0)
+    with pytest.raises(ValueError, match="b must"):
+        ob.Saddle(b=-2.0)
+    with pytest.raises(ValueError, match="sigma"):
+        ob.NoisyGradient(_quadratic(), sigma=-0.1)
+    with pytest.raises(ValueError, match="seed"):
+        ob.NoisyGradient(_quadratic(), sigma=0.1, seed=-1)
+
+
+def test_reprs_are_informative():
+    assert repr(ob.narrow_valley(kappa=10.0)) == "Quadratic(dim=2, L=1, mu=0.1, kappa=10)"
+    assert repr(ob.Rosenbrock()) == "Rosenbrock(a=1, b=100)"
+    assert repr(ob.Saddle()) == "Saddle(a=1, b=1)"
+    assert repr(ob.Himmelblau()) == "Himmelblau()"

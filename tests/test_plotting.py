@@ -1,0 +1,91 @@
+"""Tests for course_lib.plotting (Agg backend): what is drawn, labels, titles, legends, argument checks."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import course_lib  # noqa: F401, E402
+from course_lib import activations as A  # noqa: E402
+from course_lib import plotting as P  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_plot_activations_one_panel_per_activation_with_its_derivative():
+    fig = P.plot_activations(["sigmoid", "tanh", "relu", "gelu", "elu"], ncols=3, title="Activations")
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(fig.axes) == 6 and len(visible) == 5
+    assert [ax.get_title() for ax in visible] == [A.get(n).label for n in ["sigmoid", "tanh", "relu", "gelu", "elu"]]
+    for ax in visible:
+        g, dg = ax.get_lines()[:2]
+        assert ax.get_xlabel() == "z" and ax.get_legend() is not None
+        assert [g.get_label(), dg.get_label()] == ["g(z)", "g′(z)"]
+    sig = visible[0].get_lines()
+    np.testing.assert_allclose(sig[0].get_ydata(), A.sigmoid(sig[0].get_xdata()))
+    np.testing.assert_allclose(sig[1].get_ydata(), A.sigmoid_grad(sig[1].get_xdata()))
+    assert fig._suptitle.get_text() == "Activations"
+
+
+def test_plot_activations_accepts_activation_objects_and_a_grid():
+    custom = A.Activation("leaky", lambda z: A.leaky_relu(z, 0.2), lambda z: A.leaky_relu_grad(z, 0.2), "leaky 0.2")
+    fig = P.plot_activations([custom], z=np.linspace(-1, 1, 5))
+    (ax,) = fig.axes
+    assert ax.get_title() == "leaky 0.2"
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [-0.2, -0.1, 0, 0.5, 1])
+
+
+def test_plot_curves():
+    ax = P.plot_curves({"relu": [2.0, 1.0, 0.5], "sigmoid": [2.3, 2.3]}, xlabel="epoch", ylabel="loss",
+                       title="Training loss", logy=True, marker="o", styles={"sigmoid": {"linestyle": "--"}})
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["relu", "sigmoid"]
+    np.testing.assert_array_equal(lines[0].get_xdata(), [1, 2, 3])
+    np.testing.assert_array_equal(lines[1].get_xdata(), [1, 2])  # a run that stopped early
+    assert lines[1].get_linestyle() == "--"
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title(), ax.get_yscale()) == ("epoch", "loss", "Training loss", "log")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["relu", "sigmoid"]
+
+
+def test_plot_curves_into_existing_axes_with_x_values():
+    fig, (a1, a2) = plt.subplots(1, 2)
+    ax = P.plot_curves({"dead": [0.0, 0.1, 0.4]}, x=[0.01, 0.1, 1.0], xlabel="learning rate", logx=True, ax=a2)
+    assert ax is a2 and len(a1.get_lines()) == 0 and ax.get_xscale() == "log"
+    np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [0.01, 0.1, 1.0])
+
+
+def test_plot_layer_norms_with_reference():
+    norms = {"sigmoid": 0.25 ** np.arange(5, 0, -1), "relu": np.ones(5)}
+    ax = P.plot_layer_norms(norms, reference={"0.25^(L−l)": 0.25 ** np.arange(4, -1, -1)}, title="Norms")
+    assert [line.get_label() for line in ax.get_lines()] == ["sigmoid", "relu", "0.25^(L−l)"]
+    assert ax.get_yscale() == "log" and ax.get_title() == "Norms"
+    assert list(ax.get_xticks()) == [1, 2, 3, 4, 5]
+    assert ax.get_xlabel().startswith("layer l") and ax.get_ylabel() == r"$\Vert \partial J / \partial W_l \Vert$"
+    assert ax.get_lines()[2].get_linestyle() == ":" and ax.get_legend() is not None
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: P.plot_activations("relu"), "names"),
+        (lambda: P.plot_activations([]), "names"),
+        (lambda: P.plot_activations(["swish"]), "name"),
+        (lambda: P.plot_activations(["relu"], z=[1.0]), "z"),
+        (lambda: P.plot_activations(["relu"], ncols=0), "ncols"),
+        (lambda: P.plot_curves({}), "series"),
+        (lambda: P.plot_curves({"a": [[1, 2]]}), "series"),
+        (lambda: P.plot_curves({"a": [1, 2, 3]}, x=[1, 2]), "x"),
+        (lambda: P.plot_layer_norms({"a": [1, 2]}, reference={"r": [1, 2, 3]}), "reference"),
+        (lambda: P.plot_layer_norms([1, 2]), "norms"),
+    ],
+)
+def test_bad_arguments_raise(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
