@@ -23,9 +23,9 @@ float64 (or convert it with :func:`to_float64`) when the Hessian must be accurat
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from course_lib.validation import check_scalar
 
 __all__ = [
     "classify_critical_point",
@@ -44,12 +44,6 @@ __all__ = [
 # --------------------------------------------------------------------------------------------------
 # The second-order test
 # --------------------------------------------------------------------------------------------------
-def _check_tol(tol):
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not np.isfinite(tol) or tol < 0:
-        raise ValueError(f"tol must be finite and >= 0, got {tol!r}")
-    return float(tol)
-
-
 def _check_symmetric(H, name="H"):
     """Return H as a float (n, n) array after checking it is square, non-empty, finite and symmetric."""
     H = np.asarray(H, dtype=float)
@@ -79,7 +73,7 @@ def classify_critical_point(H, tol=1e-8):
     Chapter 05 (the seed's "diagonal Hessian" test corrected).
     """
     H = _check_symmetric(H)
-    tol = _check_tol(tol)
+    tol = check_scalar("tol", tol, low=0)
     eigenvalues = np.linalg.eigvalsh(H)
     has_positive = bool(np.any(eigenvalues > tol))
     has_negative = bool(np.any(eigenvalues < -tol))
@@ -99,19 +93,13 @@ def negative_fraction(H, tol=0.0):
     Chapter 05 (Hessian of a small network on the digits).
     """
     H = _check_symmetric(H)
-    tol = _check_tol(tol)
+    tol = check_scalar("tol", tol, low=0)
     return float(np.mean(np.linalg.eigvalsh(H) < -tol))
 
 
 # --------------------------------------------------------------------------------------------------
 # Random symmetric matrices (Gaussian Orthogonal Ensemble)
 # --------------------------------------------------------------------------------------------------
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
-
-
 def sample_goe(n, size, rng):
     """Draw ``size`` random symmetric matrices M = (X + Xᵀ)/2, X with i.i.d. N(0, 1) entries.
 
@@ -119,8 +107,8 @@ def sample_goe(n, size, rng):
     independent otherwise -- the Gaussian Orthogonal Ensemble (GOE), the simplest model of "a random
     Hessian". ``rng`` is a ``numpy.random.Generator``. Chapter 05.
     """
-    n = _check_positive_int("n", n)
-    size = _check_positive_int("size", size)
+    n = check_scalar("n", n, low=1, integer=True)
+    size = check_scalar("size", size, low=1, integer=True)
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     X = rng.standard_normal((size, n, n))
@@ -159,12 +147,11 @@ def fraction_positive_definite(n, samples, seed=0, batch=50_000):
     exp(−(ln 3 / 4) n²) (Dean & Majumdar 2006). By symmetry (M ↦ −M) the same holds for "all negative".
     Chapter 05 (corrects the seed's "probability 1/n").
     """
-    n = _check_positive_int("n", n)
-    samples = _check_positive_int("samples", samples)
-    batch = _check_positive_int("batch", batch)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    rng = np.random.default_rng(int(seed))
+    n = check_scalar("n", n, low=1, integer=True)
+    samples = check_scalar("samples", samples, low=1, integer=True)
+    batch = check_scalar("batch", batch, low=1, integer=True)
+    seed = check_scalar("seed", seed, low=0, integer=True)
+    rng = np.random.default_rng(seed)
     positive, done = 0, 0
     while done < samples:
         size = min(batch, samples - done)
@@ -238,8 +225,10 @@ class NetworkLoss:
     * ``value(θ)`` -- h(θ), a float;
     * ``grad(θ)`` -- ∇h(θ), shape (P,), by ``tf.GradientTape``;
     * ``hessian(θ, symmetrize=True)`` -- ∇²h(θ), shape (P, P): the Jacobian of the gradient (nested
-      tapes, the outer one's vectorized ``jacobian``); about P gradient evaluations and P² numbers of
-      memory, so keep P to a few hundred. ``symmetrize=False`` returns the raw Jacobian, symmetric up
+      tapes; the outer one's ``jacobian`` runs row by row in a graph loop, ``experimental_use_pfor=False``:
+      for the small networks of the book it is as fast as the vectorized form and needs about P² numbers
+      of memory instead of P copies of every activation), about P gradient evaluations, so keep P to a
+      few hundred. ``symmetrize=False`` returns the raw Jacobian, symmetric up
       to rounding only (~1e-16 relative in float64: the mixed partials agree).
 
     Having ``value``, ``grad`` and ``dim``, it can be handed to :func:`course_lib.optimizers.run`
@@ -293,10 +282,10 @@ class NetworkLoss:
             return tape.gradient(value, theta)
 
         def hessian(theta):
-            with tf.GradientTape() as outer:
+            with tf.GradientTape(persistent=True) as outer:  # persistent: row-by-row jacobian when eager
                 outer.watch(theta)
                 g = gradient(theta)
-            return outer.jacobian(g, theta)
+            return outer.jacobian(g, theta, experimental_use_pfor=False)
 
         if compile:
             signature = [tf.TensorSpec(shape=(self.dim,), dtype=self.dtype)]

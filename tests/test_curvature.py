@@ -105,9 +105,9 @@ def test_sample_goe_is_reproducible_from_rng():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"n": 0, "size": 2}, "n must be an integer >= 1"),
-        ({"n": 2.5, "size": 2}, "n must be an integer >= 1"),
-        ({"n": 2, "size": 0}, "size must be an integer >= 1"),
+        ({"n": 0, "size": 2}, "n must be an integer and >= 1"),
+        ({"n": 2.5, "size": 2}, "n must be an integer and >= 1"),
+        ({"n": 2, "size": 0}, "size must be an integer and >= 1"),
     ],
 )
 def test_sample_goe_validates(kwargs, message):
