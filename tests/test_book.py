@@ -66,3 +66,48 @@ def test_update_readme_replaces_only_the_marked_block(tmp_path):
 def test_execute_rejects_a_missing_notebook(tmp_path):
     with pytest.raises(ValueError, match="path"):
         book.execute(tmp_path / "missing.ipynb")
+
+
+def _tiny_chapter(root):
+    """A two-cell chapter with one exercise and its tagged solution, under root/chapters/."""
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    nb = _nb([
+        md("# 99. Tiny"), code("x = 6 * 7\nprint(x)"),
+        md("```{exercise-start}\n:label: ex99\n```"), md("```{exercise-end}\n```"),
+        _sol("```{solution-start} ex99\n```"), _sol("print(x + 1)", code), _sol("```{solution-end}\n```"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (root / "chapters").mkdir()
+    path = root / "chapters" / "99_tiny.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_execute_runs_in_place_with_counts_from_one(tmp_path):
+    path = _tiny_chapter(tmp_path)
+    seconds = book.execute(path)
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == [1, 2]
+    assert code[0].outputs[0]["text"] == "42\n" and code[1].outputs[0]["text"] == "43\n"
+    assert all("execution" not in c.metadata for c in nb.cells)  # no timestamps stored
+    assert 0 < seconds < 60
+
+
+def test_bench_chapter_measures_time_and_kernel_memory_without_changing_the_file(tmp_path):
+    path = _tiny_chapter(tmp_path)
+    before = path.read_bytes()
+    result = book.bench_chapter(path)
+    assert result.chapter == "99_tiny"
+    assert 0 < result.seconds < 60
+    assert 10 < result.peak_mb < 2000  # a bare Python kernel: tens of MB
+    assert path.read_bytes() == before
+
+
+def test_handouts_writes_chapters_without_solutions(tmp_path):
+    _tiny_chapter(tmp_path)
+    (written,) = book.handouts(tmp_path, clear_outputs=True)
+    assert written == tmp_path / "_build" / "handouts" / "99_tiny.ipynb"
+    nb = nbformat.read(written, as_version=4)
+    assert [c.source for c in nb.cells if c.cell_type == "code"] == ["x = 6 * 7\nprint(x)"]
+    assert "solution" not in nbformat.writes(nb)
