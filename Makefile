@@ -4,6 +4,7 @@
 #   make bench   execute every chapter in a fresh kernel: wall seconds and peak kernel memory
 #   make execute NB=chapters/01_activations.ipynb   re-run one chapter in place (after editing it)
 #   make handouts   copies of the chapters without solutions, in _build/handouts
+#   make lab     open the chapters in JupyterLab (the .venv kernel, course_lib installed)
 # Each target creates .venv and installs requirements.txt and course_lib when they are missing or changed.
 
 PYTHON ?= python3
@@ -11,7 +12,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test bench execute execute-all handouts clean
+.PHONY: book test bench execute execute-all handouts lab clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +39,9 @@ execute-all: $(STAMP)
 
 handouts: $(STAMP)
 	$(PY) -m course_lib.book handouts
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab chapters/
 
 clean:
 	rm -rf _build
