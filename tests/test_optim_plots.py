@@ -2,24 +2,13 @@
 
 import re
 
-import course_lib  # noqa: F401  (environment first)
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from course_lib import objectives as ob  # noqa: E402
-from course_lib import optim_plots as op  # noqa: E402
-from course_lib import optimizers as opt  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+from course_lib import objectives as ob
+from course_lib import optim_plots as op
+from course_lib import optimizers as opt
 
 
 def _runs():

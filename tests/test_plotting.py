@@ -1,22 +1,11 @@
 """Tests for course_lib.plotting (Agg backend): what is drawn, labels, titles, legends, argument checks."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import course_lib  # noqa: F401, E402
-from course_lib import activations as A  # noqa: E402
-from course_lib import plotting as P  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+from course_lib import activations as A
+from course_lib import plotting as P
 
 
 def test_plot_activations_one_panel_per_activation_with_its_derivative():
