@@ -11,7 +11,7 @@ Chapter 05 ("Gradient descent: theory") uses this module for three things:
   points in high dimension: for an n × n Gaussian Orthogonal Ensemble matrix the probability that all
   eigenvalues are positive decays like exp(−c n²), far faster than 2⁻ⁿ (Dean & Majumdar 2006).
   :func:`matrix_with_eigenvalues` builds test Hessians (quadratics) with a chosen spectrum.
-* :class:`NetworkLoss` (and the shortcuts :func:`flat_gradient`, :func:`network_hessian`) -- the
+* :class:`NetworkLoss` -- the
   exact gradient and Hessian of a Keras model's mean training loss h(θ) = (1/m) Σᵢ ℓ(yᵢ, f(xᵢ, θ))
   with respect to all trainable parameters flattened into one vector θ ∈ ℝᴾ (P up to a few hundred:
   the Hessian is P × P).
@@ -36,8 +36,6 @@ __all__ = [
     "to_float64",
     "flat_weights",
     "NetworkLoss",
-    "flat_gradient",
-    "network_hessian",
 ]
 
 
@@ -316,22 +314,3 @@ class NetworkLoss:
 
     def __repr__(self):
         return f"NetworkLoss(dim={self.dim}, dtype={np.dtype(self.dtype).name})"
-
-
-def flat_gradient(model, x, y, loss, theta=None):
-    """∇h(θ) for h(θ) = (1/m) Σᵢ ℓ(yᵢ, f(xᵢ, θ)), as a numpy vector of shape (P,).
-
-    One-off shortcut for ``NetworkLoss(model, x, y, loss, compile=False).grad(theta)`` (see
-    :class:`NetworkLoss` for the arguments; build a ``NetworkLoss`` once when evaluating at many θ).
-    Chapter 05.
-    """
-    return NetworkLoss(model, x, y, loss, compile=False).grad(theta)
-
-
-def network_hessian(model, x, y, loss, theta=None, symmetrize=True):
-    """The full Hessian ∇²h(θ) ∈ ℝᴾˣᴾ of the mean loss h(θ) = (1/m) Σᵢ ℓ(yᵢ, f(xᵢ, θ)).
-
-    One-off shortcut for ``NetworkLoss(model, x, y, loss, compile=False).hessian(theta, symmetrize)``
-    (see :class:`NetworkLoss`). Chapter 05 (Hessian spectrum and index of a small network on the digits).
-    """
-    return NetworkLoss(model, x, y, loss, compile=False).hessian(theta, symmetrize=symmetrize)

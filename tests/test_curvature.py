@@ -220,10 +220,10 @@ def _mean_loss_numpy(theta, x, y):
     return -np.mean(log_p[np.arange(len(y)), y])
 
 
-def test_flat_gradient_matches_finite_differences(tiny):
+def test_network_loss_gradient_matches_finite_differences(tiny):
     _, model64, x, y, loss = tiny
     theta = cv.flat_weights(model64)
-    g = cv.flat_gradient(model64, x, y, loss)
+    g = cv.NetworkLoss(model64, x, y, loss, compile=False).grad()
     eps = 1e-6
     fd = np.array(
         [(_mean_loss_numpy(theta + eps * e, x, y) - _mean_loss_numpy(theta - eps * e, x, y)) / (2 * eps) for e in np.eye(theta.size)]
@@ -251,7 +251,7 @@ def test_network_loss_at_other_theta_does_not_touch_model(tiny):
     g_other = f.grad(theta + 0.1)
     np.testing.assert_array_equal(cv.flat_weights(model64), theta)
     assert not np.allclose(g_other, f.grad())
-    np.testing.assert_allclose(g_other, cv.flat_gradient(model64, x, y, loss, theta=theta + 0.1), atol=1e-15)
+    np.testing.assert_allclose(g_other, cv.NetworkLoss(model64, x, y, loss, compile=False).grad(theta + 0.1), atol=1e-15)
 
 
 def test_network_hessian_matches_finite_differences_and_is_symmetric(tiny):
@@ -267,7 +267,7 @@ def test_network_hessian_matches_finite_differences_and_is_symmetric(tiny):
     eps = 1e-5
     fd = np.array([(f.grad(theta + eps * e) - f.grad(theta - eps * e)) / (2 * eps) for e in np.eye(P)])
     np.testing.assert_allclose(H_raw, fd, atol=1e-8)
-    H = cv.network_hessian(model64, x, y, loss)
+    H = cv.NetworkLoss(model64, x, y, loss, compile=False).hessian()
     np.testing.assert_array_equal(H, H.T)
     np.testing.assert_allclose(H, H_raw, atol=1e-15)
     # golden block: the output bias block of softmax cross-entropy is the mean of diag(p) − ppᵀ
@@ -312,9 +312,9 @@ def test_loss_by_name_and_mse(tiny):
 
 def test_float32_model_computes_in_float32(tiny):
     model, model64, x, y, loss = tiny
-    g32 = cv.flat_gradient(model, x, y, loss)
+    g32 = cv.NetworkLoss(model, x, y, loss, compile=False).grad()
     assert g32.dtype == np.float32
-    np.testing.assert_allclose(g32, cv.flat_gradient(model64, x, y, loss), atol=1e-6)
+    np.testing.assert_allclose(g32, cv.NetworkLoss(model64, x, y, loss, compile=False).grad(), atol=1e-6)
 
 
 @pytest.mark.parametrize(
@@ -328,12 +328,9 @@ def test_float32_model_computes_in_float32(tiny):
 def test_network_loss_validates(tiny, kwargs, message):
     _, model64, x, y, loss = tiny
     args = {"x": x, "y": y, "loss": loss, **kwargs}
-    with pytest.raises(ValueError, match=message):
-        cv.NetworkLoss(model64, **args)
-    with pytest.raises(ValueError, match=message):
-        cv.flat_gradient(model64, **args)
-    with pytest.raises(ValueError, match=message):
-        cv.network_hessian(model64, **args)
+    for compile_ in (True, False):
+        with pytest.raises(ValueError, match=message):
+            cv.NetworkLoss(model64, compile=compile_, **args)
 
 
 @pytest.mark.parametrize("theta", [np.zeros(5), np.full(31, np.nan), np.zeros((31, 1))])
