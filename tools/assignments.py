@@ -1,0 +1,478 @@
+"""Assignments from the chapters: student notebooks and autograders (otter-grader), and the student book.
+
+Run from the repository root (the Makefile does)::
+
+    python -m tools.assignments                       # every chapter -> _build/assignments/<chapter>/
+    python -m tools.assignments chapters/01_activations.ipynb
+    python -m tools.assignments --book-student        # the book without solutions -> _build/html-student
+
+Each chapter notebook is the source of its assignment. Its exercises use otter-grader's notebook format
+(raw delimiter cells ``# BEGIN QUESTION`` ... ``# END QUESTION`` around sphinx-exercise's gated
+directives; see the instructor guide, ``instructors.md``), and :func:`assign` runs ``otter assign`` on
+it with otter's own check that the stored solutions pass every test switched on. The result, per
+chapter, in ``_build/assignments/<chapter>/``:
+
+* ``student/<chapter>.ipynb``: the chapter without outputs, answers replaced by ``...``, worked
+  solutions and hidden tests removed, a ``grader.check("exNN-...")`` cell after each auto-graded
+  question (public tests, stored in the notebook's metadata), and ``course_lib/`` beside it;
+* ``autograder/<chapter>-autograder.zip``: the Gradescope / ``otter run`` autograder (public and
+  hidden tests, the course's pinned requirements and ``course_lib``), and the solved notebook.
+
+:func:`check_format` lists what breaks the format in a chapter (``tests/test_chapters.py`` calls it);
+:func:`solution_lines` gives the lines that must never reach a student (the kit's tests search the
+student notebook and the student book for them); :func:`fill_in` puts the solutions back into a
+student notebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import html
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Where ``make assignments`` writes.
+BUILD = Path("_build") / "assignments"
+
+_BEGIN = re.compile(r"^#\s+BEGIN\s+(QUESTION|SOLUTION|TESTS|PROMPT)\b", re.I)
+_END = re.compile(r"^#\s+END\s+(QUESTION|SOLUTION|TESTS|PROMPT)\b", re.I)
+_CONFIG = re.compile(r"^#\s+ASSIGNMENT\s+CONFIG\b", re.I)
+_EXERCISE = re.compile(r"```\{exercise-start\}\s*(?P<title>[^\n]*)\n:label:\s*(?P<label>\S+)")
+_SOLUTION_START = re.compile(r"```\{solution-start\}\s*(\S+)")
+_DIFFICULTY = re.compile(r",\s*(★{1,3})☆*\s*$")
+_LABEL = re.compile(r"^ex(\d\d)-[a-z0-9-]+$")
+_MARKER_LINE = re.compile(r"^\s*# ?(BEGIN|END) SOLUTION( NO PROMPT)?\s*$")
+_MARKER_SUFFIX = re.compile(r"\s*# ?SOLUTION( NO PROMPT)?\s*$")
+_TEST_CONFIG_END = re.compile(r'""?"?\s*#\s*END\s*TEST\s*CONFIG', re.I)
+_STABLE_VALUE = re.compile(r"^(True|-?\d+(\.\d+)?(e-?\d+)?)$")
+#: Cells otter adds to the student notebook (kept off the student book's pages).
+_OTTER_CELL = re.compile(r"^(# Initialize Otter|grader\.check(_all)?\(|To double-check your work)", re.M)
+
+
+@dataclass
+class Question:
+    """One exercise of a chapter, as the source notebook states it."""
+
+    label: str
+    title: str
+    difficulty: int
+    auto: bool  # auto-graded (has tests) or conceptual (prose)
+    points: float | None
+    public_tests: int = 0
+    hidden_tests: int = 0
+    cells: range = field(default=range(0))
+
+
+def _raw(cell, pattern) -> re.Match | None:
+    return pattern.match(cell.source.lstrip()) if cell.cell_type == "raw" else None
+
+
+def _tags(cell) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def _exercise_title(title: str) -> tuple[str, int]:
+    match = _DIFFICULTY.search(title)
+    if not match:
+        return title.strip(), 0
+    return title[: match.start()].strip(), len(match.group(1))
+
+
+def _blocks(nb) -> list[tuple[int, int]]:
+    """(begin, end) cell indices of each ``# BEGIN QUESTION`` ... ``# END QUESTION`` block."""
+    blocks, start = [], None
+    for index, cell in enumerate(nb.cells):
+        begin, end = _raw(cell, _BEGIN), _raw(cell, _END)
+        if begin and begin.group(1).upper() == "QUESTION":
+            if start is not None:
+                raise ValueError(f"cell {index}: a question begins inside the question of cell {start}")
+            start = index
+        elif end and end.group(1).upper() == "QUESTION":
+            if start is None:
+                raise ValueError(f"cell {index}: # END QUESTION without # BEGIN QUESTION")
+            blocks.append((start, index))
+            start = None
+    if start is not None:
+        raise ValueError(f"cell {start}: # BEGIN QUESTION is never ended")
+    return blocks
+
+
+def _inner(nb, begin: int, end: int, kind: str) -> list[int]:
+    """Indices of the cells inside the ``kind`` block (SOLUTION or TESTS) of one question."""
+    inside, cells = False, []
+    for index in range(begin + 1, end):
+        cell = nb.cells[index]
+        if (m := _raw(cell, _BEGIN)) and m.group(1).upper() == kind:
+            inside = True
+        elif (m := _raw(cell, _END)) and m.group(1).upper() == kind:
+            inside = False
+        elif inside:
+            cells.append(index)
+    return cells
+
+
+def questions(nb) -> list[Question]:
+    """The exercises of a notebook in the course's format, in order (ValueError if blocks are broken)."""
+    found = []
+    for begin, end in _blocks(nb):
+        config = yaml.safe_load(nb.cells[begin].source.split("\n", 1)[1] or "{}") or {}
+        text = "\n".join(nb.cells[i].source for i in range(begin, end) if nb.cells[i].cell_type == "markdown")
+        match = _EXERCISE.search(text)
+        title, difficulty = _exercise_title(match.group("title")) if match else ("", 0)
+        tests = [nb.cells[i] for i in _inner(nb, begin, end, "TESTS")]
+        hidden = sum(_is_hidden(cell) for cell in tests)
+        found.append(Question(
+            label=str(config.get("name", "")), title=title, difficulty=difficulty, auto=bool(tests),
+            points=config.get("points"), public_tests=len(tests) - hidden, hidden_tests=hidden,
+            cells=range(begin, end + 1),
+        ))
+    return found
+
+
+def _is_hidden(cell) -> bool:
+    first = cell.source.lstrip().split("\n", 1)[0]
+    if first.startswith("#") and re.search(r"\bhidden\b", first, re.I):
+        return True
+    return bool(re.search(r"^hidden:\s*true\b", cell.source, re.M | re.I))
+
+
+def _test_output(cell) -> str | None:
+    """The stored value of a test cell, or None if it stores anything else than one result."""
+    outputs = cell.get("outputs", [])
+    if len(outputs) != 1 or outputs[0].get("output_type") != "execute_result":
+        return None
+    return outputs[0].get("data", {}).get("text/plain", "").strip()
+
+
+def check_format(nb, chapter: str | None = None) -> list[str]:
+    """Everything in ``nb`` that breaks the course's exercise format (an empty list if none).
+
+    ``chapter`` (``NN_slug``) also checks the config cell's name and the labels' chapter number.
+    """
+    problems = []
+    try:
+        found = questions(nb)
+    except ValueError as error:
+        return [str(error)]
+    configs = [i for i, c in enumerate(nb.cells) if _raw(c, _CONFIG)]
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "raw" and cell.metadata.get("format", cell.metadata.get("raw_mimetype")):
+            problems.append(f"cell {index}: raw cells carry no format (Jupyter Book would render it)")
+    if not found:
+        return problems + (["an assignment config cell but no question"] if configs else [])
+    if len(configs) != 1:
+        problems.append(f"one '# ASSIGNMENT CONFIG' cell expected, found {len(configs)}")
+    else:
+        config = yaml.safe_load(nb.cells[configs[0]].source.split("\n", 1)[1] or "{}") or {}
+        if configs[0] > found[0].cells.start:
+            problems.append("the assignment config cell must come before the first question")
+        if chapter and config.get("name") != chapter:
+            problems.append(f"assignment config: name must be {chapter!r}, got {config.get('name')!r}")
+        for key, value in {"run_tests": True, "generate": True, "init_cell": True}.items():
+            if config.get(key) != value:
+                problems.append(f"assignment config: {key} must be {value}")
+    inside = {i for q in found for i in q.cells}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and index not in inside and (
+            "{exercise-start}" in cell.source or "{solution-start}" in cell.source
+        ):
+            problems.append(f"cell {index}: an exercise or solution outside a '# BEGIN QUESTION' block")
+    labels = [q.label for q in found]
+    if len(set(labels)) != len(labels):
+        problems.append(f"question names repeat: {labels}")
+    for q in found:
+        problems += _check_question(nb, q, chapter)
+    return problems
+
+
+def _check_question(nb, q: Question, chapter: str | None) -> list[str]:
+    where = f"question {q.label or q.cells.start}"
+    problems = []
+    match = _LABEL.match(q.label)
+    if not match or (chapter and match.group(1) != chapter[:2]):
+        problems.append(f"{where}: name must be 'exNN-slug' with NN the chapter number")
+    text = "\n".join(nb.cells[i].source for i in q.cells if nb.cells[i].cell_type == "markdown")
+    exercise = _EXERCISE.search(text)
+    if not exercise or exercise.group("label") != q.label:
+        problems.append(f"{where}: needs '{{exercise-start}}' with ':label: {q.label}'")
+    if not q.difficulty:
+        problems.append(f"{where}: the exercise title must end in a difficulty ', ★☆☆' / ', ★★☆' / ', ★★★'")
+    if "{exercise-end}" not in text:
+        problems.append(f"{where}: needs '{{exercise-end}}'")
+    solution = _inner(nb, q.cells.start, q.cells.stop - 1, "SOLUTION")
+    sol_text = "\n".join(nb.cells[i].source for i in solution)
+    starts = _SOLUTION_START.findall(sol_text)
+    if starts != [q.label] or "{solution-end}" not in sol_text:
+        problems.append(f"{where}: the solution block needs '{{solution-start}} {q.label}' and '{{solution-end}}'")
+    if not any(nb.cells[i].cell_type == "markdown" and "{solution-" not in nb.cells[i].source
+               for i in solution) and not any(nb.cells[i].cell_type == "code" for i in solution):
+        problems.append(f"{where}: the solution block holds no worked solution")
+    for i in solution:
+        cell = nb.cells[i]
+        if cell.cell_type == "code" and not any(
+            _MARKER_LINE.match(line) or _MARKER_SUFFIX.search(line) for line in cell.source.split("\n")
+        ):
+            problems.append(f"cell {i}: a solution code cell without '# BEGIN SOLUTION' or '# SOLUTION' "
+                            "markers would reach the student unchanged")
+    if q.auto:
+        if q.hidden_tests < 1 or q.public_tests < 1:
+            problems.append(f"{where}: an auto-graded question needs a public and a hidden test")
+        for i in _inner(nb, q.cells.start, q.cells.stop - 1, "TESTS"):
+            cell = nb.cells[i]
+            if "remove-cell" not in _tags(cell):
+                problems.append(f"cell {i}: a test cell must be tagged 'remove-cell'")
+            if not _is_hidden(cell) and not re.search(r"^failure_message:", cell.source, re.M):
+                problems.append(f"cell {i}: a public test needs a failure_message")
+            value = _test_output(cell)
+            if value is None or not _STABLE_VALUE.match(value):
+                problems.append(f"cell {i}: a test cell must store one result, True or a rounded number, "
+                                f"got {value!r} (execute the chapter)")
+    else:
+        config = yaml.safe_load(nb.cells[q.cells.start].source.split("\n", 1)[1] or "{}") or {}
+        if config.get("manual") is not True:
+            problems.append(f"{where}: a question without tests is conceptual: 'manual: true'")
+    return problems
+
+
+def solution_lines(nb, min_length: int = 12) -> list[str]:
+    """Lines of the solutions that must not reach a student, stripped of markers and whitespace.
+
+    From every solution block: the code between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` and the
+    code of lines ending in ``# SOLUTION``, and the lines of the worked-solution prose. Lines shorter
+    than ``min_length`` and lines that also occur outside the solutions are left out (they prove
+    nothing).
+    """
+    secret, public = [], set()
+    solution_cells = {i for q in questions(nb) for i in _inner(nb, q.cells.start, q.cells.stop - 1, "SOLUTION")}
+    test_cells = {i for q in questions(nb) for i in _inner(nb, q.cells.start, q.cells.stop - 1, "TESTS")}
+    for index, cell in enumerate(nb.cells):
+        lines = cell.source.split("\n")
+        if index in test_cells:
+            continue
+        if index not in solution_cells:
+            public.update(line.strip() for line in lines)
+        elif cell.cell_type == "markdown":
+            if "{solution-" not in cell.source:
+                secret += lines
+        elif cell.cell_type == "code":
+            inside = False
+            for line in lines:
+                if _MARKER_LINE.match(line):
+                    inside = not re.search(r"END SOLUTION", line)
+                elif inside or _MARKER_SUFFIX.search(line):
+                    secret.append(_MARKER_SUFFIX.sub("", line))
+                else:
+                    public.add(line.strip())
+    out = []
+    for line in (s.strip() for s in secret):
+        if len(line) >= min_length and line not in public and line not in out:
+            out.append(line)
+    return out
+
+
+def leaked_lines(source_nb, text: str) -> list[str]:
+    """The solution lines of ``source_nb`` that occur in ``text`` (a student notebook or page)."""
+    text = html.unescape(text)
+    return [line for line in solution_lines(source_nb) if line in text]
+
+
+# --- otter assign -------------------------------------------------------------------------------
+
+@dataclass
+class Assignment:
+    """What :func:`assign` produced for one chapter."""
+
+    chapter: str
+    student: Path
+    autograder_zip: Path
+    solved: Path
+    seconds: float
+
+
+def _stage(path: Path, stage: Path, root: Path) -> Path:
+    """Copy the chapter, a clean ``course_lib`` and the pinned requirements into ``stage``."""
+    import nbformat
+
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    shutil.copytree(root / "course_lib", stage / "course_lib",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
+    shutil.copy(root / "requirements.txt", stage / "requirements.txt")
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if _raw(cell, _CONFIG):
+            config = yaml.safe_load(cell.source.split("\n", 1)[1] or "{}") or {}
+            config.setdefault("files", ["course_lib"])
+            config.setdefault("requirements", "requirements.txt")
+            cell.source = "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False)
+    staged = stage / path.name
+    nbformat.write(nb, staged)
+    return staged
+
+
+def assign(path: Path | str, out: Path | str | None = None, run_tests: bool = True,
+           root: Path | str = ROOT) -> Assignment:
+    """Run ``otter assign`` on one chapter into ``out`` (default ``_build/assignments/<chapter>``).
+
+    With ``run_tests`` (the default), otter runs the solved notebook against all tests and fails
+    unless it scores full marks. Raises ValueError if the chapter breaks the exercise format and
+    RuntimeError (with otter's output) if ``otter assign`` fails.
+    """
+    import nbformat
+
+    path, root = Path(path).resolve(), Path(root)
+    out = Path(out) if out is not None else root / BUILD / path.stem
+    problems = check_format(nbformat.read(path, as_version=4), path.stem)
+    if problems:
+        raise ValueError(f"{path.name} breaks the exercise format:\n  " + "\n  ".join(problems))
+    if not questions(nbformat.read(path, as_version=4)):
+        raise ValueError(f"{path.name} has no exercises in the course's format")
+    staged = _stage(path, out.parent / f".stage-{path.stem}", root)
+    shutil.rmtree(out, ignore_errors=True)
+    command = [sys.executable, "-m", "otter", "assign", staged.name, str(out.resolve())]
+    if not run_tests:
+        command.append("--no-run-tests")
+    start = time.perf_counter()
+    run = subprocess.run(command, cwd=staged.parent, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if run.returncode != 0:
+        raise RuntimeError(f"otter assign failed for {path.name}:\n{run.stdout}\n{run.stderr}")
+    shutil.rmtree(staged.parent)
+    zips = sorted((out / "autograder").glob("*.zip"))
+    if len(zips) != 1:
+        raise RuntimeError(f"otter assign wrote {len(zips)} autograder zips for {path.name}")
+    stable = out / "autograder" / f"{path.stem}-autograder.zip"
+    zips[0].rename(stable)
+    return Assignment(path.stem, out / "student" / path.name, stable, out / "autograder" / path.name,
+                      round(seconds, 1))
+
+
+def fill_in(student, source):
+    """A copy of the student notebook with each answer cell replaced by the source's solution code.
+
+    Answer cells (tag ``otter_answer_cell``) are matched in order with the code cells of the source's
+    solution blocks, markers and all (otter ignores them when grading).
+    """
+    solutions = [source.cells[i] for q in questions(source)
+                 for i in _inner(source, q.cells.start, q.cells.stop - 1, "SOLUTION")
+                 if source.cells[i].cell_type == "code"]
+    filled = copy.deepcopy(student)
+    answers = [c for c in filled.cells if c.cell_type == "code" and "otter_answer_cell" in _tags(c)]
+    if len(answers) != len(solutions):
+        raise ValueError(f"{len(answers)} answer cells in the student notebook, {len(solutions)} solutions")
+    for answer, solution in zip(answers, solutions):
+        answer.source = solution.source
+    return filled
+
+
+# --- the student book ---------------------------------------------------------------------------
+
+def _with_outputs(student, source):
+    """The student notebook with the source's outputs on every cell whose code is unchanged.
+
+    Cells otter added (the grader set-up and checks) are tagged ``remove-cell``; answer cells keep no
+    output (their code is the blank skeleton).
+    """
+    nb = copy.deepcopy(student)
+    nb.metadata.pop("otter", None)
+    source_cells, position = source.cells, 0
+    for cell in nb.cells:
+        if cell.cell_type == "code" and _OTTER_CELL.search(cell.source) or (
+            cell.cell_type == "markdown" and cell.source.startswith("---\n\nTo double-check your work")
+        ):
+            cell.metadata["tags"] = sorted(set(_tags(cell)) | {"remove-cell"})
+            continue
+        for j in range(position, len(source_cells)):
+            match = source_cells[j]
+            if match.cell_type == cell.cell_type and match.source == cell.source:
+                if cell.cell_type == "code":
+                    cell.outputs = copy.deepcopy(match.outputs)
+                    cell.execution_count = match.execution_count
+                position = j + 1
+                break
+    return nb
+
+
+def student_book(root: Path | str = ROOT, html_out: Path | str | None = None) -> Path:
+    """Build the book from the student notebooks into ``_build/html-student`` (no solutions).
+
+    The sources (``_config.yml``, ``_toc.yml``, pages, ``_ext``) are copied to
+    ``_build/book-student/``, each chapter replaced by its student notebook (with the stored outputs
+    of every unchanged cell), and Jupyter Book builds them with warnings as errors.
+    """
+    import nbformat
+
+    root = Path(root)
+    html_out = Path(html_out) if html_out is not None else root / "_build" / "html-student"
+    src = root / "_build" / "book-student"
+    shutil.rmtree(src, ignore_errors=True)
+    src.mkdir(parents=True)
+    for item in root.iterdir():
+        if item.name.startswith((".", "_build")) or item.name in ("chapters", "tests", "tools", "course_lib"):
+            continue
+        if item.is_dir() and item.name == "_ext":
+            shutil.copytree(item, src / item.name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif item.is_file() and item.suffix in (".md", ".yml", ".bib", ".png", ".svg"):
+            shutil.copy(item, src / item.name)
+    for folder in ("figures", "images"):
+        if (root / folder).is_dir():
+            shutil.copytree(root / folder, src / folder)
+    (src / "chapters").mkdir()
+    for path in sorted((root / "chapters").glob("[0-9][0-9]_*.ipynb")):
+        source = nbformat.read(path, as_version=4)
+        if questions(source):
+            result = assign(path, src / ".assign" / path.stem, run_tests=False, root=root)
+            student = nbformat.read(result.student, as_version=4)
+            nbformat.write(_with_outputs(student, source), src / "chapters" / path.name)
+        else:
+            nbformat.write(source, src / "chapters" / path.name)
+    shutil.rmtree(src / ".assign", ignore_errors=True)
+    config = src / "_config.yml"
+    text = config.read_text()
+    text = re.sub(r"^title: (.*)$", r"title: \1 (student edition)", text, count=1, flags=re.M)
+    config.write_text(text)
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(src),
+               "--warningiserror", "--nitpick", "--keep-going"]
+    run = subprocess.run(command, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"the student book failed to build:\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}")
+    shutil.rmtree(html_out, ignore_errors=True)
+    shutil.copytree(src / "_build" / "html", html_out)
+    return html_out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.assignments", description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", help="chapters (default: every chapter with exercises)")
+    parser.add_argument("--no-run-tests", action="store_true", help="skip otter's solution-vs-test check")
+    parser.add_argument("--book-student", action="store_true", help="build _build/html-student instead")
+    args = parser.parse_args(argv)
+    if args.book_student:
+        print(f"student book: {student_book()}/index.html")
+        return 0
+    import nbformat
+
+    paths = [Path(p) for p in args.notebooks] or sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+    total = time.perf_counter()
+    for path in paths:
+        if not questions(nbformat.read(path, as_version=4)):
+            print(f"{path.stem}: no exercises in the otter format yet, skipped")
+            continue
+        result = assign(path, run_tests=not args.no_run_tests)
+        print(f"{path.stem}: {result.student.relative_to(ROOT)}, {result.autograder_zip.relative_to(ROOT)} "
+              f"({result.seconds:.1f} s)", flush=True)
+    print(f"total {time.perf_counter() - total:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
