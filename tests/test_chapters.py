@@ -2,8 +2,10 @@
 
 nbval proves that stored outputs are what the code produces. These tests check the rest of the
 chapter standard: the notebook is in the table of contents, was executed top to bottom, stores no
-errors or stderr, uses today's Keras API, has the header, asserted claims, exercises whose solutions
-can be stripped for handouts, equation labels that cannot collide across chapters, and references.
+errors or stderr, uses today's Keras API, has the header, asserted claims, exercises in the course's
+format (otter-grader question blocks around sphinx-exercise directives, checked by
+``tools.assignments.check_format``) with at least 3 auto-graded questions, quick checks, equation
+labels that cannot collide across chapters, and references.
 """
 
 import json
@@ -14,7 +16,7 @@ import nbformat
 import pytest
 import yaml
 
-from course_lib import book
+from tools import assignments
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER_SLUGS = {
@@ -27,7 +29,11 @@ DEPRECATED_KERAS = re.compile(
     r"|optimizers\.legacy|\binput_dim\s*=|\binput_shape\s*="
 )
 LOCAL_PATH = re.compile(r"(/root/|/home/\w|/Users/\w|/tmp/|/work/)")
-PATHS = book.chapters(ROOT)
+PATHS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+#: Chapters whose owners have not yet converted their exercises to the otter format (issue 8); they
+#: keep the old check until then. Empty this set when they are converted.
+OLD_EXERCISE_FORMAT = {"01_activations", "05_gradient_descent"}
+MIN_AUTOGRADED = 3
 
 
 def _toc_files():
@@ -118,13 +124,35 @@ def test_equation_labels_carry_the_chapter_number(chapter):
     assert all(label.startswith(f"eq-{number}-") for label in labels), labels
 
 
-def test_exercises_have_solutions_that_handouts_strip(chapter):
-    _, nb = chapter
-    text = _markdown(nb)
-    exercises = re.findall(r"\{exercise-start\}[^\n]*\n:label:\s*(\S+)", text)
-    solutions = re.findall(r"\{solution-start\}\s*(\S+)", text)
-    assert len(exercises) >= 3
-    assert sorted(exercises) == sorted(solutions)
-    handout = book.strip_solutions(nb)
-    assert "{solution-start}" not in _markdown(handout)
-    assert len(handout.cells) < len(nb.cells)
+def _uses_otter_format(nb):
+    return any(c.cell_type == "raw" and c.source.lstrip().upper().startswith("# BEGIN QUESTION")
+               for c in nb.cells)
+
+
+def test_exercises_follow_the_course_format(chapter):
+    path, nb = chapter
+    if path.stem in OLD_EXERCISE_FORMAT and not _uses_otter_format(nb):
+        text = _markdown(nb)  # the pre-otter format, until the chapter's owner converts it
+        exercises = re.findall(r"\{exercise-start\}[^\n]*\n:label:\s*(\S+)", text)
+        solutions = re.findall(r"\{solution-start\}\s*(\S+)", text)
+        assert len(exercises) >= 3 and sorted(exercises) == sorted(solutions)
+        return
+    problems = assignments.check_format(nb, path.stem)
+    assert not problems, "\n".join(problems)
+    questions = assignments.questions(nb)
+    auto = [q for q in questions if q.auto]
+    assert len(auto) >= MIN_AUTOGRADED, f"{len(auto)} auto-graded questions, need {MIN_AUTOGRADED}"
+    assert all(q.hidden_tests >= 1 and q.public_tests >= 1 for q in auto)
+    assert all(q.difficulty in (1, 2, 3) for q in questions)
+
+
+def test_has_quick_checks_on_the_static_page(chapter):
+    path, nb = chapter
+    if path.stem in OLD_EXERCISE_FORMAT and not _uses_otter_format(nb):
+        return  # quick checks come with the conversion to the course's exercise format
+    checks = [c for c in _code(nb) if "quiz.quick_check(" in c.source]
+    assert checks, "add at least one quiz.quick_check cell (see instructors.md, the exercise format)"
+    for cell in checks:
+        assert "remove-input" in cell.metadata.get("tags", []), "tag quick-check cells remove-input"
+        kinds = [set(o.get("data", {})) for o in cell.outputs]
+        assert any("application/javascript" in k for k in kinds) and any("text/html" in k for k in kinds)
