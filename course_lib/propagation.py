@@ -1,0 +1,139 @@
+r"""Signal propagation through a feedforward network: forward activations, backward deltas (chapter 01).
+
+For a network h_0 = x, a_l = W_l h_{l−1} + b_l, h_l = g(a_l) (l = 1..L, a_L the logits), backprop gives
+δ_l = ∂J/∂a_l and, for one example, the rank-one gradient ∂J/∂W_l = δ_l h_{l−1}ᵀ, whose norm is
+‖δ_l‖ ‖h_{l−1}‖: a backward factor times a forward factor.
+
+* :func:`propagate` -- for a batch: the inputs h_0..h_{L−1} of the Dense layers, their pre-activations
+  a_1..a_L and, given labels, the per-example deltas δ_1..δ_L (one ``tf.GradientTape`` pass).
+* :func:`spread` -- how much a layer's values vary *across inputs*: √(mean_i Var_n h_{n,i}).
+* :func:`rms_norm` -- the root-mean-square over examples of the per-example norm, √(mean_n ‖v_n‖²).
+* :func:`dead_units` -- per layer, the units whose pre-activation is ≤ 0 on every input (a dead ReLU).
+* :func:`saturated_fraction` -- the fraction of pre-activations with |a| > a threshold.
+
+Works for any ``keras.Sequential`` made of ``Dense`` layers (with or without a built-in activation)
+and parameter-free or parametric activation layers between them (``PReLU``, ``LeakyReLU``,
+:class:`course_lib.layers.Maxout`, ...). "Layer l" is the l-th Dense layer, as in
+:mod:`course_lib.models`. Arrays are float64 NumPy arrays with one row per example.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from course_lib.validation import check_scalar
+
+__all__ = ["Signals", "propagate", "spread", "rms_norm", "dead_units", "saturated_fraction"]
+
+
+class Signals(NamedTuple):
+    """What :func:`propagate` returns, one entry per Dense layer l = 1..L (lists of (n, width) arrays).
+
+    ``inputs[l-1]`` = h_{l−1}, the input of Dense layer l (``inputs[0]`` is x);
+    ``pre[l-1]`` = a_l = h_{l−1} W_l + b_l, before the activation (``pre[-1]`` holds the logits);
+    ``deltas[l-1]`` = δ_l = ∂J_n/∂a_l for each example n (the loss of that example alone), or ``None``.
+    """
+
+    inputs: list
+    pre: list
+    deltas: list | None
+
+
+def _dense_type():
+    import keras
+
+    return keras.layers.Dense
+
+
+def propagate(model, x, y=None, loss="sparse_categorical_crossentropy"):
+    r"""Run the batch ``x`` through ``model`` layer by layer and record h_{l−1}, a_l (and δ_l).
+
+    Each Dense layer is split into its affine part a_l = h_{l−1} W_l + b_l and its activation
+    (``layer.activation``); every other layer is applied as it is (``training=False``). With labels
+    ``y`` the per-example loss J_n = ``loss``(y_n, model(x_n)) is differentiated with respect to every
+    a_l: δ_l[n] = ∂J_n/∂a_l[n]. Returns :class:`Signals`. Raises ``ValueError`` for a model without
+    Dense layers or a ``y`` whose length differs from ``x``'s.
+    """
+    import keras
+    import tensorflow as tf
+
+    dense = _dense_type()
+    if not isinstance(model, keras.Sequential):
+        raise ValueError(f"model must be a keras.Sequential, got {type(model).__name__}")
+    if not any(isinstance(layer, dense) for layer in model.layers):
+        raise ValueError("model must contain at least one Dense layer")
+    x = np.asarray(x)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ValueError(f"x must be a non-empty 2-D array (n, d), got shape {x.shape}")
+    if y is not None and len(y) != len(x):
+        raise ValueError(f"y must have one entry per row of x ({len(x)}), got {len(y)}")
+    dtype = model.layers[0].compute_dtype
+    h = tf.constant(x, dtype=dtype)
+    inputs, pre = [], []
+    with tf.GradientTape() as tape:
+        for layer in model.layers:
+            if isinstance(layer, dense):
+                inputs.append(h)
+                a = tf.matmul(h, tf.cast(layer.kernel, dtype)) + tf.cast(layer.bias, dtype)
+                tape.watch(a)
+                pre.append(a)
+                h = layer.activation(a)
+            else:
+                h = layer(h, training=False)
+        if y is not None:
+            per_example = keras.losses.get(loss)
+            # the summed loss: its gradient w.r.t. a_l[n] is example n's own δ_l
+            total = tf.reduce_sum(per_example(y, h))
+    deltas = None
+    if y is not None:
+        deltas = [g.numpy().astype(np.float64) for g in tape.gradient(total, pre)]
+    return Signals(
+        inputs=[np.asarray(v, dtype=np.float64) for v in inputs],
+        pre=[np.asarray(v, dtype=np.float64) for v in pre],
+        deltas=deltas,
+    )
+
+
+def _check_rows(name, values):
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 2 or values.shape[0] < 2:
+        raise ValueError(f"{name} must be a 2-D array (n, width) with n >= 2, got shape {values.shape}")
+    return values
+
+
+def spread(h):
+    r"""Spread of a layer across inputs: √(mean_i Var_n h_{n,i}), the RMS over units i of the std over rows n.
+
+    0 means every input gives the same layer output: the layers above see a constant.
+    """
+    h = _check_rows("h", h)
+    return float(np.sqrt(np.mean(np.var(h, axis=0))))
+
+
+def rms_norm(v):
+    r"""√(mean_n ‖v_n‖²): the root-mean-square over examples (rows) of the per-example norm."""
+    v = _check_rows("v", v)
+    return float(np.sqrt(np.mean(np.sum(v * v, axis=1))))
+
+
+def dead_units(pre):
+    r"""Per layer, the number of units i with a_{n,i} ≤ 0 for every example n (``pre``: a list of (n, width)).
+
+    For a ReLU such a unit outputs 0 on every input and gets no gradient: it is dead. (For a leaky
+    ReLU or ELU it is not dead: it still passes the small slope; the count says how many units sit
+    entirely on the negative side.) Returns an int array with one count per array in ``pre``.
+    """
+    if isinstance(pre, np.ndarray):
+        pre = [pre]
+    return np.array([int(np.sum(np.all(_check_rows("pre", a) <= 0, axis=0))) for a in pre])
+
+
+def saturated_fraction(a, threshold):
+    r"""Fraction of the entries of ``a`` with |a| > ``threshold`` (e.g. 3 for tanh, where tanh′ < 0.01)."""
+    threshold = check_scalar("threshold", threshold, low=0.0)
+    a = np.asarray(a, dtype=np.float64)
+    if a.size == 0:
+        raise ValueError("a must not be empty")
+    return float(np.mean(np.abs(a) > threshold))

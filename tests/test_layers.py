@@ -1,0 +1,97 @@
+"""Tests for course_lib.layers: the Keras Maxout layer against course_lib.activations.maxout and
+TensorFlow's gradient, and the activation_mlp builder."""
+
+import numpy as np
+import pytest
+
+import course_lib  # noqa: F401  (environment first)
+from course_lib import activations as A
+from course_lib import layers as ly
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+
+def test_maxout_layer_matches_numpy_maxout():
+    z = np.random.default_rng(0).normal(size=(5, 12)).astype(np.float32)  # Keras's floatx
+    for k in (1, 2, 3, 4):
+        out = np.asarray(ly.Maxout(k)(tf.constant(z)))
+        np.testing.assert_array_equal(out, A.maxout(z, k))
+        assert out.shape == (5, 12 // k)
+
+
+def test_maxout_layer_golden_values_and_one_hot_gradient():
+    z = tf.constant([[1.0, -2.0, 0.5, 3.0], [-1.0, -0.5, 2.0, 2.5]])
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        out = ly.Maxout(2)(z)
+        total = tf.reduce_sum(out)
+    np.testing.assert_array_equal(out.numpy(), [[1.0, 3.0], [-0.5, 2.5]])
+    grad = tape.gradient(total, z).numpy()
+    np.testing.assert_array_equal(grad, [[1, 0, 0, 1], [0, 1, 0, 1]])
+    np.testing.assert_array_equal(grad, A.maxout_grad(z.numpy(), 2))
+
+
+def test_maxout_layer_reproduces_relu_abs_and_leaky():
+    z = np.linspace(-3, 3, 61)
+    pieces = {
+        "relu": (np.stack([0 * z, z], -1), A.relu(z)),
+        "abs": (np.stack([z, -z], -1), np.abs(z)),
+        "leaky": (np.stack([z, 0.01 * z], -1), A.leaky_relu(z, 0.01)),
+    }
+    for name, (p, target) in pieces.items():
+        np.testing.assert_allclose(np.asarray(ly.Maxout(2)(p))[:, 0], target, atol=1e-15, err_msg=name)
+
+
+def test_maxout_layer_rejects_bad_pieces_and_widths():
+    with pytest.raises(ValueError, match="pieces"):
+        ly.Maxout(0)
+    with pytest.raises(ValueError, match="pieces"):
+        ly.Maxout(2.5)
+    with pytest.raises(ValueError, match="multiple of pieces=3"):
+        ly.Maxout(3)(np.zeros((2, 4)))
+
+
+def test_maxout_layer_config_round_trip():
+    layer = ly.Maxout(3, name="mx")
+    clone = ly.Maxout.from_config(layer.get_config())
+    assert clone.pieces == 3 and clone.name == "mx"
+
+
+@pytest.mark.parametrize("activation", ly.HIDDEN_ACTIVATIONS)
+def test_activation_mlp_builds_every_activation(activation):
+    net = ly.activation_mlp(8, hidden=(6, 4), n_outputs=3, activation=activation, seed=1)
+    x = np.random.default_rng(0).normal(size=(5, 8))
+    p = np.asarray(net(x))
+    assert p.shape == (5, 3)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-6)
+    dense = [layer for layer in net.layers if isinstance(layer, keras.layers.Dense)]
+    assert [d.name for d in dense] == ["dense_1", "dense_2", "dense_3"]
+    widths = [d.units for d in dense]
+    assert widths == ([12, 8, 3] if activation == "maxout" else [6, 4, 3])
+
+
+def test_activation_mlp_is_reproducible_and_seed_dependent():
+    a = ly.activation_mlp(8, hidden=(6,), activation="prelu", seed=3)
+    b = ly.activation_mlp(8, hidden=(6,), activation="prelu", seed=3)
+    c = ly.activation_mlp(8, hidden=(6,), activation="prelu", seed=4)
+    for va, vb in zip(a.weights, b.weights):
+        np.testing.assert_array_equal(va.numpy(), vb.numpy())
+    assert not np.array_equal(a.weights[0].numpy(), c.weights[0].numpy())
+
+
+def test_activation_mlp_layers_compute_the_stated_functions():
+    z = np.linspace(-3, 3, 13).reshape(1, -1)
+    net = ly.activation_mlp(13, hidden=(13,), activation="leaky_relu", seed=0)
+    np.testing.assert_allclose(np.asarray(net.layers[1](z)), A.leaky_relu(z, 0.01), atol=1e-12)
+    net = ly.activation_mlp(13, hidden=(13,), activation="gelu", seed=0)
+    np.testing.assert_allclose(np.asarray(net.layers[1](z)), A.gelu(z), atol=1e-7)
+    net = ly.activation_mlp(13, hidden=(13,), activation="prelu", seed=0)
+    np.testing.assert_array_equal(np.asarray(net.layers[1](z)), A.relu(z))  # PReLU starts at α = 0
+
+
+def test_activation_mlp_rejects_unknown_activation():
+    with pytest.raises(ValueError, match="activation must be one of"):
+        ly.activation_mlp(8, activation="swish")
+    with pytest.raises(ValueError, match="hidden"):
+        ly.activation_mlp(8, hidden=(0,))
