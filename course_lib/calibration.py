@@ -133,8 +133,9 @@ def fit_temperature(logits, labels, low=1e-2, high=1e2):
 def plot_reliability(probs, labels, n_bins=15, ax=None, title="Reliability diagram"):
     r"""Reliability diagram: accuracy per confidence bin as bars, the diagonal, the gap shaded.
 
-    Bars are drawn for non-empty bins at the bin positions; the hatched red part of each bar is the
-    gap between its accuracy and its mean confidence; the legend gives the ECE. Returns the Axes.
+    Bars are drawn for non-empty bins at the bin positions; the hatched red outline spans the gap
+    between each bin's accuracy and its mean confidence (above the bar: over-confident; inside it:
+    under-confident); the legend's title gives the ECE. Returns the Axes.
     """
     import matplotlib.pyplot as plt
 
@@ -147,8 +148,9 @@ def plot_reliability(probs, labels, n_bins=15, ax=None, title="Reliability diagr
     acc, conf = r.accuracy[used], r.confidence[used]
     ax.bar(left, acc, width=width, align="edge", color="C0", edgecolor="k", linewidth=0.6,
            label="accuracy")
-    ax.bar(left, conf - acc, bottom=acc, width=width, align="edge", color="C3", alpha=0.35,
-           edgecolor="C3", hatch="//", linewidth=0.6, label="gap to mean confidence")
+    low, gap = np.minimum(acc, conf), np.abs(conf - acc)  # the gap, drawn as a hatched outline
+    ax.bar(left, gap, bottom=low, width=width, align="edge", fill=False, edgecolor="C3",
+           hatch="///", linewidth=0.8, label="gap")
     ax.plot([0, 1], [0, 1], color="k", linestyle="--", linewidth=1.0, label="calibrated")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)

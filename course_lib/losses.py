@@ -84,6 +84,20 @@ def _same_shape(name, y, reference, reference_name):
                          f"got shape {y.shape}")
 
 
+def _shifted(z):
+    """(z − m, log Σ_j e^{z_j − m}) with m = max_j z_j over the last axis.
+
+    The largest term of the sum is exactly 1; the others are summed apart and added with
+    ``log1p``, so a sum like 1 + 1e-20 keeps its tiny part (a confident, correct prediction has a
+    loss of about 1e-20, not 0).
+    """
+    shifted = z - z.max(axis=-1, keepdims=True)
+    terms = np.exp(shifted)
+    top = np.argmax(shifted, axis=-1)[..., None]
+    np.put_along_axis(terms, top, 0.0, axis=-1)
+    return shifted, np.log1p(np.sum(terms, axis=-1))
+
+
 def logsumexp(z):
     r"""log Σ_j e^{z_j} over the last axis, computed as m + log Σ_j e^{z_j − m} with m = max_j z_j.
 
@@ -91,18 +105,19 @@ def logsumexp(z):
     argument is at least 1. Returns an array with the batch shape of ``z``.
     """
     z = _finite("z", z, min_ndim=1)
-    m = z.max(axis=-1)
-    return m + np.log(np.sum(np.exp(z - m[..., None]), axis=-1))
+    _, log_sum = _shifted(z)
+    return z.max(axis=-1) + log_sum
 
 
 def log_softmax(z):
     r"""log softmax(z)_i = z_i − log Σ_j e^{z_j} over the last axis (any batch shape), stably.
 
-    Finite for every finite input: log_softmax([0, −1e4]) = [0, −1e4], where the naive
-    log(softmax(z)) gives log(0) = −inf.
+    Computed as (z_i − m) − log Σ_j e^{z_j − m}, m = max_j z_j. Finite for every finite input:
+    log_softmax([0, −1e4]) = [0, −1e4], where the naive log(softmax(z)) gives log(0) = −inf.
     """
     z = _finite("z", z, min_ndim=1)
-    return z - logsumexp(z)[..., None]
+    shifted, log_sum = _shifted(z)
+    return shifted - log_sum[..., None]
 
 
 def softmax(z):
@@ -142,11 +157,6 @@ def cross_entropy_grad(logits, labels):
     return grad / labels.size
 
 
-def _softplus(z):
-    """log(1 + e^z) without overflow: max(z, 0) + log1p(e^{−|z|})."""
-    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
-
-
 def _sigmoid(z):
     """1 / (1 + e^{−z}) without overflow (e^{−|z|} only)."""
     e = np.exp(-np.abs(z))
@@ -171,7 +181,10 @@ def binary_cross_entropy(logits, y):
     """
     logits = _finite("logits", logits)
     y = _binary_targets(y, logits)
-    return float(np.mean(_softplus(logits) - y * logits))
+    # (max(z, 0) − y z) + log1p(e^{−|z|}): the first difference is exact for y ∈ {0, 1}, so a
+    # tiny loss (z ≫ 0, y = 1) keeps its relative precision (softplus(z) − z would cancel)
+    return float(np.mean((np.maximum(logits, 0.0) - y * logits)
+                         + np.log1p(np.exp(-np.abs(logits)))))
 
 
 def binary_cross_entropy_grad(logits, y):

@@ -229,3 +229,22 @@ def test_other_bad_inputs_raise():
         L.softmax(3.0)
     with pytest.raises(ValueError, match="logits must be an array of real numbers"):
         L.cross_entropy([["a", "b"]], [0])
+
+
+def test_binary_cross_entropy_keeps_relative_precision_of_tiny_losses():
+    # y = 1, z = 20: the loss is log1p(e^{-20}) ~ 2e-9, which softplus(z) - z would round badly
+    z = np.array([20.0, 30.0, -25.0])
+    y = np.array([1.0, 1.0, 0.0])
+    expected = np.log1p(np.exp(-np.abs(z)))
+    for i in range(3):
+        assert L.binary_cross_entropy(z[i : i + 1], y[i : i + 1]) == pytest.approx(expected[i], rel=1e-14)
+    bce = keras.losses.BinaryCrossentropy(from_logits=True, reduction=None, dtype="float64")
+    np.testing.assert_allclose(bce(y[:, None], tf.constant(z[:, None])).numpy(), expected, rtol=1e-14)
+
+
+def test_cross_entropy_keeps_relative_precision_of_tiny_losses():
+    # a confident, correct prediction: loss log(1 + 9 e^{-50}) ~ 1.7e-21, not 0
+    z = np.zeros((1, 10))
+    z[0, 3] = 50.0
+    assert L.cross_entropy(z, [3]) == pytest.approx(9 * np.exp(-50.0), rel=1e-14)
+    assert L.logsumexp(z)[0] == 50.0
