@@ -3,7 +3,8 @@
 #   make test    course_lib's unit tests and strict nbval over every chapter
 #   make bench   execute every chapter in a fresh kernel: wall seconds and peak kernel memory
 #   make execute NB=chapters/01_activations.ipynb   re-run one chapter in place (after editing it)
-#   make handouts   copies of the chapters without solutions, in _build/handouts
+#   make assignments   student notebooks + autograder zips (otter-grader), in _build/assignments
+#   make book-student  the book without solutions (from the student notebooks), in _build/html-student
 #   make lab     open the chapters in JupyterLab (the .venv kernel, course_lib installed)
 # Each target creates .venv and installs requirements.txt and course_lib when they are missing or changed.
 
@@ -12,7 +13,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test bench execute execute-all handouts lab clean
+.PHONY: book test bench execute execute-all assignments book-student lab clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,8 +38,11 @@ execute: $(STAMP)
 execute-all: $(STAMP)
 	$(PY) -m course_lib.book execute chapters/*.ipynb
 
-handouts: $(STAMP)
-	$(PY) -m course_lib.book handouts
+assignments: $(STAMP)
+	$(PY) -m tools.assignments
+
+book-student: $(STAMP)
+	$(PY) -m tools.assignments --book-student
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab chapters/
