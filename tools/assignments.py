@@ -306,13 +306,18 @@ def _stage(path: Path, stage: Path, root: Path) -> Path:
     stage.mkdir(parents=True)
     shutil.copytree(root / "course_lib", stage / "course_lib",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
-    shutil.copy(root / "requirements.txt", stage / "requirements.txt")
+    pins = [line.split(" #")[0].strip() for line in (root / "requirements.txt").read_text().splitlines()]
+    (stage / "requirements.txt").write_text("\n".join(p for p in pins if p and not p.startswith("#")) + "\n")
+    runtime = root / "runtime.txt"  # Binder's Python, e.g. python-3.11: the autograder image uses it too
+    python = runtime.read_text().strip().removeprefix("python-") if runtime.is_file() else None
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if _raw(cell, _CONFIG):
             config = yaml.safe_load(cell.source.split("\n", 1)[1] or "{}") or {}
             config.setdefault("files", ["course_lib"])
             config.setdefault("requirements", "requirements.txt")
+            if python:
+                config.setdefault("python_version", python)
             cell.source = "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False)
     staged = stage / path.name
     nbformat.write(nb, staged)
