@@ -8,7 +8,7 @@ with D_l(x) = diag(1[a_l(x) > 0]) the 0/1 mask of layer l,
 .. math:: f(x) = W_L^\top D_{L-1} W_{L-1}^\top \cdots D_1 (W_1^\top x + b_1) + \dots + b_L .
 
 * :func:`activation_patterns` -- the 0/1 pattern of every hidden unit on a batch of inputs.
-* :func:`pattern_breakpoints_1d` / :func:`linear_pieces_1d` -- exact breakpoints of a network with
+* :func:`pattern_breakpoints_1d` / :func:`linear_pieces_1d` / :func:`count_linear_pieces` -- exact breakpoints of a network with
   one input on [lo, hi], found layer by layer (no grid): where some unit's pre-activation changes sign,
   and the maximal intervals on which the output is affine.
 * :func:`activation_regions_2d` -- the exact partition of a rectangle into convex polygons of constant
@@ -34,6 +34,7 @@ __all__ = [
     "activation_patterns",
     "pattern_breakpoints_1d",
     "linear_pieces_1d",
+    "count_linear_pieces",
     "Region",
     "activation_regions_2d",
     "zaslavsky_count",
@@ -129,6 +130,11 @@ def linear_pieces_1d(layers, lo, hi, rtol=1e-9):
     tol = rtol * (np.max(np.abs(slopes)) + 1.0)
     kink = np.any(np.abs(np.diff(slopes, axis=0)) > tol, axis=1)
     return np.concatenate([points[:1], points[1:-1][kink], points[-1:]])
+
+
+def count_linear_pieces(layers, lo, hi):
+    """The number of maximal intervals of [lo, hi] on which the network is affine (an int)."""
+    return len(linear_pieces_1d(layers, lo, hi)) - 1
 
 
 class Region(NamedTuple):

@@ -15,7 +15,7 @@ from course_lib import relu_regions as rr
 def test_tent_map_has_exactly_2_to_the_k_pieces(k):
     net = ap.tent_map_network(k)
     q = rr.linear_pieces_1d(net, 0.0, 1.0)
-    assert len(q) - 1 == 2**k
+    assert len(q) - 1 == rr.count_linear_pieces(net, 0.0, 1.0) == 2**k
     np.testing.assert_array_equal(q, np.arange(2**k + 1) / 2**k)
 
 
