@@ -24,6 +24,10 @@ Conventions:
 * :data:`ACTIVATIONS` maps a name to an :class:`Activation` (``.f``, ``.df``, ``.label``) for the
   elementwise activations with their default parameters, used by :func:`course_lib.plotting.plot_activations`.
 
+Slopes on the negative side (chapter 01, "Which units can die?"): GELU′ is zero at z ≈ −0.7518 (the
+minimum of GELU) and negative below it, and both ELU′ and GELU′ tend to 0 as z → −∞; a learned PReLU
+slope can reach 0. Only leaky ReLU's fixed slope α > 0 keeps a gradient for every z < 0.
+
 Leaky ReLU's slope: Maas et al. (2013) used α = 0.01. Keras 3's ``keras.layers.LeakyReLU`` defaults
 to ``negative_slope=0.3`` and the function ``keras.activations.leaky_relu`` to 0.2; here the default is
 Maas et al.'s 0.01. A leaky slope must satisfy 0 ≤ α < 1 (α = 1 is the identity, and α < 0 is no

@@ -227,3 +227,16 @@ def test_keras_prelu_layer_agrees_and_starts_as_relu():
     np.testing.assert_allclose(np.asarray(layer(z)), A.prelu(z, 0.25), rtol=1e-6)
     default = keras.layers.PReLU()
     np.testing.assert_array_equal(np.asarray(default(z)), A.relu(z))  # Keras starts α at 0 (He et al.: 0.25)
+
+
+def test_gelu_and_elu_slopes_vanish_or_turn_negative_on_the_left():
+    """Chapter 01's correction: only a fixed positive slope keeps a unit trainable for every z < 0."""
+    from scipy.optimize import brentq
+
+    z_star = brentq(A.gelu_grad, -2.0, -0.1)
+    assert z_star == pytest.approx(-0.7517915246935, abs=1e-9)
+    assert A.gelu(z_star) == pytest.approx(-0.1699712, abs=1e-6)  # GELU's minimum
+    assert np.all(A.gelu_grad(np.linspace(-8.0, z_star - 1e-6, 200)) < 0)
+    assert A.gelu_grad(-np.sqrt(2.0)) == pytest.approx(-0.1289041, abs=1e-6)  # smallest slope
+    assert abs(A.gelu_grad(-10.0)) < 1e-20 and A.elu_grad(-10.0) == pytest.approx(np.exp(-10.0))
+    assert np.all(A.leaky_relu_grad(np.array([-1e6, -10.0, -1e-3])) == A.MAAS_LEAKY_SLOPE)
