@@ -1,0 +1,48 @@
+"""The instructor guide's generated parts (tools.course_map) match the plan and the repository."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+from tools import course_map
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_plan_has_eleven_chapters_that_build_on_earlier_ones():
+    numbers = [c.number for c in course_map.CHAPTERS]
+    assert numbers == [f"{n:02d}" for n in range(1, 12)]
+    assert set(course_map.POSITIONS) == set(numbers)
+    for chapter in course_map.CHAPTERS:
+        assert all(dep < chapter.number for dep in chapter.builds_on), chapter
+        col = course_map.POSITIONS[chapter.number][0]
+        assert all(course_map.POSITIONS[d][0] < col for d in chapter.builds_on), chapter
+
+
+def test_every_chapter_in_the_book_is_in_the_plan():
+    planned = {f"{c.number}_{c.slug}" for c in course_map.CHAPTERS}
+    present = {p.stem for p in course_map.existing(ROOT).values()}
+    assert present and present <= planned
+
+
+def test_the_guide_is_up_to_date():
+    text = (ROOT / course_map.GUIDE).read_text()
+    block = re.search(re.escape(course_map.START) + r"\n(.*)\n" + re.escape(course_map.END), text, re.S)
+    assert block, "instructors.md lost its chapters:start/end markers"
+    assert block.group(1) == course_map.chapters_markdown(ROOT), "run: python -m tools.course_map"
+
+
+def test_the_course_map_figure_is_up_to_date(tmp_path):
+    fresh = tmp_path / "map.svg"
+    course_map.draw(fresh, set(course_map.existing(ROOT)))
+    stored = (ROOT / course_map.FIGURE).read_bytes()
+    assert fresh.read_bytes() == stored, "the chapters changed: run python -m tools.course_map"
+    for chapter in course_map.CHAPTERS:
+        assert f"{chapter.number}" in course_map.chapters_markdown(ROOT)
+
+
+def test_the_guide_is_in_the_table_of_contents():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [entry["file"] for part in toc["parts"] for entry in part["chapters"]]
+    assert "instructors" in files
