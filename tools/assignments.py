@@ -33,6 +33,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -341,7 +342,8 @@ def assign(path: Path | str, out: Path | str | None = None, run_tests: bool = Tr
         raise ValueError(f"{path.name} breaks the exercise format:\n  " + "\n  ".join(problems))
     if not questions(nbformat.read(path, as_version=4)):
         raise ValueError(f"{path.name} has no exercises in the course's format")
-    staged = _stage(path, out.parent / f".stage-{path.stem}", root)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staged = _stage(path, Path(tempfile.mkdtemp(prefix=f".stage-{path.stem}-", dir=out.parent)), root)
     shutil.rmtree(out, ignore_errors=True)
     command = [sys.executable, "-m", "otter", "assign", staged.name, str(out.resolve())]
     if not run_tests:
@@ -438,6 +440,9 @@ def student_book(root: Path | str = ROOT, html_out: Path | str | None = None) ->
             result = assign(path, src / ".assign" / path.stem, run_tests=False, root=root)
             student = nbformat.read(result.student, as_version=4)
             nbformat.write(_with_outputs(student, source), src / "chapters" / path.name)
+        elif "{solution-start}" in "".join(c.source for c in source.cells):
+            raise ValueError(f"{path.name}: its solutions are not in the exercise format, so the student "
+                             "book cannot leave them out; convert its exercises first")
         else:
             nbformat.write(source, src / "chapters" / path.name)
     shutil.rmtree(src / ".assign", ignore_errors=True)
