@@ -414,7 +414,9 @@ def student_book(root: Path | str = ROOT, html_out: Path | str | None = None) ->
 
     The sources (``_config.yml``, ``_toc.yml``, pages, ``_ext``) are copied to
     ``_build/book-student/``, each chapter replaced by its student notebook (with the stored outputs
-    of every unchanged cell), and Jupyter Book builds them with warnings as errors.
+    of every unchanged cell), and Jupyter Book builds them with warnings as errors. Before the pages
+    are copied to ``html_out``, every chapter page is searched for the chapter's solution lines
+    (:func:`leaked_lines`): RuntimeError if one is found.
     """
     import nbformat
 
@@ -455,6 +457,15 @@ def student_book(root: Path | str = ROOT, html_out: Path | str | None = None) ->
     run = subprocess.run(command, capture_output=True, text=True)
     if run.returncode != 0:
         raise RuntimeError(f"the student book failed to build:\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}")
+    leaks = {}
+    for path in sorted((root / "chapters").glob("[0-9][0-9]_*.ipynb")):
+        page = src / "_build" / "html" / "chapters" / f"{path.stem}.html"
+        text = re.sub(r"<[^>]+>", "", page.read_text()) if page.is_file() else ""
+        found = leaked_lines(nbformat.read(path, as_version=4), text)
+        if found:
+            leaks[path.stem] = found
+    if leaks:
+        raise RuntimeError(f"solution text reached the student book: {leaks}")
     shutil.rmtree(html_out, ignore_errors=True)
     shutil.copytree(src / "_build" / "html", html_out)
     return html_out
