@@ -1,24 +1,26 @@
 """course_lib: the shared code of *Optimization for Deep Learning*.
 
-``import course_lib`` at the top of a chapter does the set-up every chapter needs:
+``import course_lib`` is cheap (well under a second, no TensorFlow): it sets TensorFlow's environment
+variables (only those the user has not set) and the plotting style. Every chapter's first code cell is::
 
-1. TensorFlow's environment (quiet, deterministic), before TensorFlow is loaded;
-2. the course-wide seed :data:`course_lib.config.SEED`;
-3. the plotting style for figures at book width.
+    import course_lib
 
-Modules, one per concept (import the ones a chapter needs)::
+    course_lib.setup()  # the chapter's one set-up call: seeds, TF determinism, float64
 
-    from course_lib import activations, models, datasets, plotting      # chapter 01
-    from course_lib import objectives, optimizers, schedules            # chapters 05-09
+Modules, one per concept, in layers (a module imports only from its own layer or below; see
+CONTRIBUTING.md)::
+
+    config, validation                                      settings and argument checks
+    objectives, schedules, curvature, activations, ...      math (NumPy)
+    optimizers, convergence, backprop, models, datasets, keras_compat   algorithms, Keras plumbing
+    plotting, optim_plots                                   figures
 """
 
-from course_lib import config as _config
+from course_lib import config
+from course_lib.config import setup
 
-_config.configure_environment()
-_config.set_plot_style()
-_config.set_seed(_config.SEED)
+config.configure_environment()
+config.set_plot_style()
 
-SEED = _config.SEED
-
-__all__ = ["SEED"]
+__all__ = ["config", "setup"]
 __version__ = "0.1.0"

@@ -17,7 +17,8 @@ where M_k = ∂J/∂f_k and, with z_k = f_{k−1}W_k + b_k the pre-activation,
     M_{k−1} = δ_k W_kᵀ,   ∂J/∂W_k = f_{k−1}ᵀ δ_k,   ∂J/∂b_k = Σ_rows δ_k.
 
 :func:`forward` stores every f_{k−1} and z_k; :func:`backward` runs the recursion;
-:func:`loss_and_gradients` does both. :func:`layer_jacobians` builds the explicit Jacobian matrices of
+:func:`loss_and_gradients` does both; :func:`flatten_gradients` makes one vector of the result (in
+the order of :func:`course_lib.models.flat_weights`). :func:`layer_jacobians` builds the explicit Jacobian matrices of
 one example, to check the recursion against the plain product of Jacobians (Rumelhart et al. 1986).
 The unit tests compare everything with ``tf.GradientTape`` in float64 (agreement to 1e-10).
 """
@@ -29,6 +30,7 @@ from typing import NamedTuple
 import numpy as np
 
 from course_lib import activations
+from course_lib.validation import check_seed
 
 __all__ = [
     "Layer",
@@ -39,6 +41,7 @@ __all__ = [
     "loss_and_output_gradient",
     "backward",
     "loss_and_gradients",
+    "flatten_gradients",
     "layer_jacobians",
 ]
 
@@ -94,7 +97,7 @@ def init_mlp(sizes, activation="tanh", seed=0):
         raise ValueError(f"sizes must be at least two positive integers, got {sizes!r}")
     if activation != "linear":
         activations.get(activation)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     layers = []
     for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
         limit = np.sqrt(6.0 / (n_in + n_out))
@@ -195,6 +198,23 @@ def loss_and_gradients(layers, x, y, loss="sparse_categorical_crossentropy"):
     output, cache = forward(layers, x)
     value, M_L = loss_and_output_gradient(output, y, loss)
     return value, backward(layers, cache, M_L)
+
+
+def flatten_gradients(grads):
+    """The gradient [(∂J/∂W_k, ∂J/∂b_k)] of :func:`backward` as one vector of shape (P,).
+
+    Order: layer by layer, each ∂J/∂W_k in row-major order, then ∂J/∂b_k -- the order of
+    :func:`course_lib.models.flat_weights` (a Keras model's ``trainable_variables``), so the vector can
+    be compared with :meth:`course_lib.models.NetworkLoss.grad` entry by entry. Chapter 05.
+    """
+    if not isinstance(grads, (list, tuple)) or not grads:
+        raise ValueError("grads must be a non-empty list of (dW, db) pairs, as backward returns")
+    pieces = []
+    for k, pair in enumerate(grads):
+        if len(pair) != 2:
+            raise ValueError(f"grads[{k}] must be a pair (dW, db), got {len(pair)} items")
+        pieces += [np.asarray(pair[0], dtype=np.float64).ravel(), np.asarray(pair[1], dtype=np.float64).ravel()]
+    return np.concatenate(pieces)
 
 
 def layer_jacobians(layers, x):

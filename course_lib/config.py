@@ -1,14 +1,18 @@
-"""Course-wide settings, applied once when :mod:`course_lib` is imported.
+"""Course-wide settings: the seed, TensorFlow's environment, the plotting style, and :func:`setup`.
 
 Everything that makes a chapter reproducible and quiet lives here, in one place:
 
-* the environment TensorFlow reads when it loads (no oneDNN reordering, no C++ log lines),
-* the one random seed :data:`SEED` every chapter starts from,
-* the plotting style (figure size and resolution chosen for the book's column width).
+* :data:`TF_ENVIRONMENT`, the variables TensorFlow reads when it loads (no C++ log lines, oneDNN off,
+  deterministic ops). ``import course_lib`` sets them with ``os.environ.setdefault`` before anything
+  can load TensorFlow, so a value the user set already wins: ``TF_ENABLE_ONEDNN_OPTS=1 make test``
+  or ``OMP_NUM_THREADS=1 ...`` really run the notebooks that way (``make test`` does both, to prove
+  the stored outputs do not depend on the machine).
+* :data:`SEED`, the one seed every chapter starts from, and :func:`setup`, the one explicit set-up call
+  of every chapter (its first code cell), which seeds Python, NumPy and Keras, turns on TensorFlow's
+  op determinism and sets Keras's float type (float64 by default).
+* :data:`FIGSIZE` and :data:`PLOT_STYLE`, figures sized for the book's column width.
 
-Importing :mod:`course_lib` calls :func:`configure_environment` before anything imports TensorFlow,
-then :func:`set_seed` (which loads TensorFlow, about 7 s) and :func:`set_plot_style`, so that every run
-of a notebook prints the same numbers: that is what lets ``nbval`` compare stored outputs strictly.
+Importing this module (or :mod:`course_lib`) does not import TensorFlow: only :func:`setup` does.
 """
 
 from __future__ import annotations
@@ -18,22 +22,34 @@ import random
 
 import numpy as np
 
+from course_lib.validation import check_seed
+
+__all__ = ["SEED", "FLOATX", "TF_ENVIRONMENT", "FIGSIZE", "PLOT_STYLE", "configure_environment", "setup",
+           "set_plot_style"]
+
 #: The seed every chapter starts from. Change it here, and only here.
 SEED = 0
 
-#: Environment variables TensorFlow and Keras read at import time.
+#: Keras's float type in the chapters: the book's networks are small, and float64 gives the same
+#: numbers on every CPU, thread count and kernel library (float32 sums do not).
+FLOATX = "float64"
+
+#: Environment variables TensorFlow and Keras read at import time (set only where the user has not).
 TF_ENVIRONMENT = {
     "KERAS_BACKEND": "tensorflow",
     "TF_CPP_MIN_LOG_LEVEL": "3",  # no C++ INFO/WARNING/ERROR lines on stderr
-    "TF_ENABLE_ONEDNN_OPTS": "0",  # oneDNN reorders float sums: results would differ run to run
+    "TF_ENABLE_ONEDNN_OPTS": "0",  # oneDNN reorders float sums: float32 results would depend on the CPU
     "TF_DETERMINISTIC_OPS": "1",
     "ABSL_MIN_LOG_LEVEL": "3",
     "GRPC_VERBOSITY": "ERROR",
 }
 
-#: Matplotlib settings for figures read at book width (about 700 px).
+#: Default size (inches) of a one-panel figure at book width (about 700 px at 100 dpi).
+FIGSIZE = (7.0, 4.0)
+
+#: Matplotlib settings for figures read at book width.
 PLOT_STYLE = {
-    "figure.figsize": (7.0, 4.0),
+    "figure.figsize": FIGSIZE,
     "figure.dpi": 100,
     "savefig.dpi": 100,
     "figure.autolayout": True,
@@ -48,9 +64,11 @@ PLOT_STYLE = {
     "image.cmap": "viridis",
 }
 
+_FLOAT_TYPES = ("float16", "bfloat16", "float32", "float64")
+
 
 def configure_environment() -> None:
-    """Set TensorFlow's environment variables (only those the user has not set already).
+    """Set :data:`TF_ENVIRONMENT` with ``os.environ.setdefault`` (a variable the user set is kept).
 
     Must run before TensorFlow is imported; :mod:`course_lib`'s ``__init__`` calls it first thing.
     """
@@ -58,38 +76,38 @@ def configure_environment() -> None:
         os.environ.setdefault(key, value)
 
 
-def set_seed(seed: int = SEED) -> None:
-    """Seed Python's, NumPy's and TensorFlow's global generators, and make TF ops deterministic.
+def setup(seed: int = SEED, floatx: str = FLOATX) -> None:
+    """The one set-up call of a chapter: seeds, TensorFlow's op determinism, Keras's float type.
 
-    Code in :mod:`course_lib` takes explicit ``seed``/``rng`` arguments wherever it draws random
-    numbers; this global seed covers what a chapter draws itself and Keras's weight initializers.
+    Args:
+        seed: non-negative int, default :data:`SEED`; seeds Python's ``random``, NumPy's global
+            generator and Keras (``keras.utils.set_random_seed``), so Keras's unseeded initializers
+            and everything a chapter draws itself repeat on every run.
+        floatx: Keras's default float type, default ``"float64"`` (one of float16, bfloat16, float32,
+            float64); sets ``keras.config.set_floatx`` and the global dtype policy, so layers,
+            weights and optimizer variables built afterwards use it.
+
+    Also turns on ``tf.config.experimental.enable_op_determinism()`` (a random op without a seed then
+    raises instead of giving a different result each run). Imports TensorFlow (a few seconds).
+    Every chapter's first cell calls it; nothing else in a chapter sets a global seed.
     """
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    random.seed(int(seed))
-    np.random.seed(int(seed))
-    _seed_keras(int(seed))
+    seed = check_seed(seed)
+    if floatx not in _FLOAT_TYPES:
+        raise ValueError(f"floatx must be one of {_FLOAT_TYPES}, got {floatx!r}")
+    configure_environment()
+    random.seed(seed)
+    np.random.seed(seed)
+    import keras
+    import tensorflow as tf
 
-
-def _seed_keras(seed: int) -> None:
-    """Seed Keras/TensorFlow and turn on TF's op determinism (no-op without TensorFlow installed).
-
-    With op determinism on, a random op without a seed raises; seeding here, at import, means a chapter
-    can call ``model.fit`` or a Keras initializer without seeding anything itself.
-    """
-    try:
-        import keras
-        import tensorflow as tf
-    except ImportError:  # pragma: no cover - tensorflow is in requirements.txt
-        return
     keras.utils.set_random_seed(seed)
+    keras.config.set_floatx(floatx)
+    keras.config.set_dtype_policy(floatx)  # Keras caches the policy at the first layer: set it too
     tf.config.experimental.enable_op_determinism()
 
 
 def set_plot_style() -> None:
-    """Apply :data:`PLOT_STYLE` to matplotlib (if it is installed)."""
-    try:
-        import matplotlib as mpl
-    except ImportError:  # pragma: no cover - matplotlib is in requirements.txt
-        return
+    """Apply :data:`PLOT_STYLE` to matplotlib's ``rcParams``."""
+    import matplotlib as mpl
+
     mpl.rcParams.update(PLOT_STYLE)

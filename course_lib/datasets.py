@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from course_lib.config import SEED
-from course_lib.validation import check_scalar
+from course_lib.validation import check_scalar, check_seed
 
 __all__ = ["Dataset", "digits", "one_hot_labels"]
 
@@ -59,7 +59,7 @@ def digits(test_size=0.25, seed=SEED, standardize=True, one_hot=False):
     from sklearn.model_selection import train_test_split
 
     test_size = check_scalar("test_size", test_size, low=0.0, high=1.0, low_open=True, high_open=True)
-    seed = check_scalar("seed", seed, low=0, integer=True)
+    seed = check_seed(seed)
     x, y = load_digits(return_X_y=True)
     x_train, x_test, y_train, y_test = train_test_split(
         x, y, test_size=test_size, random_state=seed, stratify=y

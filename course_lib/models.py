@@ -6,10 +6,17 @@ r"""Keras 3 helpers written once for every chapter: build an MLP, train it, look
 * :func:`hidden_outputs` -- the hidden layers' outputs h_1, ..., h_{L−1} on a batch.
 * :func:`dead_relu_fraction` -- the fraction of hidden ReLU units that output 0 on every input.
 * :func:`train` -- the mini-batch training loop of ``model.fit``, written out, quiet and deterministic.
+* :func:`flat_weights`, :func:`to_float64`, :class:`NetworkLoss` -- a model's parameters as one vector
+  θ ∈ ℝᴾ, a float64 copy of a model, and the exact value, gradient and Hessian of its mean training
+  loss as a function of θ (the objective interface of :mod:`course_lib.objectives`; chapter 05).
 
 Conventions: a model's Dense layers are named ``dense_1``, ..., ``dense_L`` (``dense_L`` is the output
-layer), so "layer l" means the same thing in every table and plot; inputs are float32 arrays (n, d);
-weights and training order are fixed by explicit ``seed`` arguments, never by what ran before.
+layer), so "layer l" means the same thing in every table and plot; inputs are float arrays (n, d)
+(Keras casts them to the model's dtype, ``keras.config.floatx()`` when the model was built: float64
+after :func:`course_lib.setup`); weights and training order are fixed by explicit ``seed`` arguments,
+never by what ran before. Flattening order of θ: ``model.trainable_variables``, each variable in
+row-major (C) order, i.e. layer by layer, kernel then bias (:func:`flat_weights`;
+:func:`course_lib.backprop.flatten_gradients` uses the same order).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import numpy as np
 
 from course_lib.config import SEED
 from course_lib.datasets import Dataset
-from course_lib.validation import check_scalar
+from course_lib.validation import check_scalar, check_seed
 
 __all__ = [
     "mlp",
@@ -30,6 +37,9 @@ __all__ = [
     "dead_relu_fraction",
     "History",
     "train",
+    "to_float64",
+    "flat_weights",
+    "NetworkLoss",
 ]
 
 
@@ -77,7 +87,7 @@ def mlp(
     keras = _keras()
     input_dim = check_scalar("input_dim", input_dim, low=1, integer=True)
     n_outputs = check_scalar("n_outputs", n_outputs, low=1, integer=True)
-    seed = check_scalar("seed", seed, low=0, integer=True)
+    seed = check_seed(seed)
     if isinstance(hidden, (int, np.integer)):
         hidden = (hidden,)
     hidden = tuple(check_scalar("hidden", h, low=1, integer=True) for h in hidden)
@@ -137,7 +147,7 @@ def layer_gradient_norms(model, x, y, loss="sparse_categorical_crossentropy"):
 
 
 def hidden_outputs(model, x):
-    """The outputs h_1, ..., h_{L−1} of the hidden Dense layers on the batch ``x`` (list of float32 arrays).
+    """The outputs h_1, ..., h_{L−1} of the hidden Dense layers on the batch ``x`` (list of arrays in the model's dtype).
 
     Runs ``x`` through the layers of a ``keras.Sequential`` one at a time and keeps the output of every
     Dense layer except the last (the output layer); a Dense layer's output includes its activation.
@@ -238,7 +248,7 @@ def train(
     dense_layers(model)
     epochs = check_scalar("epochs", epochs, low=1, integer=True)
     batch_size = check_scalar("batch_size", batch_size, low=1, integer=True)
-    seed = check_scalar("seed", seed, low=0, integer=True)
+    seed = check_seed(seed)
     gradient_batch_size = check_scalar("gradient_batch_size", gradient_batch_size, low=1, integer=True)
     if optimizer is None:
         optimizer = keras.optimizers.SGD(learning_rate=0.01)
@@ -286,3 +296,156 @@ def train(
         diverged=bool(not np.isfinite(h["loss"][-1])),
         epochs_run=len(h["loss"]),
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Flat parameters, float64 copies, and the loss as a function of θ (chapter 05)
+# --------------------------------------------------------------------------------------------------
+def to_float64(model):
+    """Return a float64 copy of a Keras model (same architecture and weights, cast to float64).
+
+    Built with ``keras.models.clone_model``: float64 ``keras.Input`` tensors, and each layer re-created
+    from its config with ``dtype="float64"``; the original model is left untouched. The model must be
+    built (have inputs), as every ``keras.Sequential([keras.Input(...), ...])`` is. Chapter 05 (an accurate Hessian).
+    """
+    import keras
+
+    def clone_layer(layer):
+        config = layer.get_config()
+        config["dtype"] = "float64"
+        return layer.__class__.from_config(config)
+
+    def float64_input(tensor):  # the Input layers too, or x would be rounded to float32 on the way in
+        floating = "float" in str(tensor.dtype)
+        return keras.Input(shape=tensor.shape[1:], dtype="float64" if floating else tensor.dtype)
+
+    try:
+        has_inputs = bool(model.inputs)
+    except AttributeError:  # a Sequential model without keras.Input
+        has_inputs = False
+    if not has_inputs:
+        raise ValueError("model must be built with keras.Input (it has no inputs yet)")
+    if isinstance(model, keras.Sequential):
+        inputs = float64_input(model.inputs[0])
+    else:
+        inputs = keras.tree.map_structure(float64_input, model.input)
+    copy = keras.models.clone_model(model, input_tensors=inputs, clone_function=clone_layer)
+    copy.set_weights([np.asarray(w, dtype="float64") for w in model.get_weights()])
+    return copy
+
+
+def flat_weights(model):
+    """All trainable parameters of ``model`` as one vector θ of shape (P,), in the model's dtype.
+
+    Order: ``model.trainable_variables``, each flattened in row-major order (e.g. a Dense layer gives
+    its kernel (n_in × n_out) then its bias). Chapter 05.
+    """
+    variables = model.trainable_variables
+    if not variables:
+        raise ValueError("model must have trainable variables (build it first, e.g. with keras.Input)")
+    return np.concatenate([np.asarray(v.numpy()).ravel() for v in variables])
+
+
+class NetworkLoss:
+    """h(θ) = (1/m) Σᵢ ℓ(yᵢ, f(xᵢ, θ)) of a Keras model, as a function of its flat parameters θ ∈ ℝᴾ.
+
+    The same small interface as :mod:`course_lib.objectives` (``value``, ``grad``, ``hessian``, ``dim``)
+    but for one θ of shape (P,) at a time (no batching of θ). Each method takes ``theta`` (default: the
+    model's current :func:`flat_weights`, read when the method is called) and evaluates the model with
+    those parameters through ``model.stateless_call(..., training=False)``: the model's variables are
+    never changed, and dropout is off.
+
+    * ``value(θ)`` -- h(θ), a float;
+    * ``grad(θ)`` -- ∇h(θ), shape (P,), by ``tf.GradientTape``;
+    * ``hessian(θ, symmetrize=True)`` -- ∇²h(θ), shape (P, P): the Jacobian of the gradient (nested
+      tapes; the outer one's ``jacobian`` runs row by row in a graph loop, ``experimental_use_pfor=False``:
+      for the small networks of the book it is as fast as the vectorized form and needs about P² numbers
+      of memory instead of P copies of every activation), about P gradient evaluations, so keep P to a
+      few hundred. ``symmetrize=False`` returns the raw Jacobian, symmetric up
+      to rounding only (~1e-16 relative in float64: the mixed partials agree).
+
+    Having ``value``, ``grad`` and ``dim``, it can be handed to :func:`course_lib.optimizers.run`
+    (full-batch gradient descent on a network, float64, deterministic).
+
+    With ``compile=True`` (default) the three are compiled with ``tf.function`` once per object (the
+    first call traces, ~1 s for the Hessian; later calls at other θ take milliseconds), so build one
+    ``NetworkLoss`` and reuse it; ``compile=False`` runs them eagerly (no tracing: cheaper for one call).
+
+    Parameters: ``model`` a built Keras model; ``x`` inputs (m, ...); ``y`` targets (m, ...); ``loss``
+    a Keras loss (object, function or name), whose per-example values are averaged in the model's
+    dtype (a ``keras.losses.Loss`` object's reduction, sample weights and dtype are bypassed; penalties
+    in ``model.losses`` are not included). Computations run in the model's dtype: use a float64 model
+    (:func:`to_float64`) for accurate Hessians. Chapter 05.
+    """
+
+    def __init__(self, model, x, y, loss, compile=True):
+        import keras
+        import tensorflow as tf
+
+        if isinstance(loss, str):
+            loss = keras.losses.get(loss)
+        if isinstance(loss, keras.losses.Loss):
+            # Loss.__call__ casts to the loss's own dtype (float32 by default): call the per-example
+            # part, which computes in the dtype of the predictions.
+            loss = loss.call
+        if not callable(loss):
+            raise ValueError(f"loss must be a Keras loss, its name, or a callable, got {loss!r}")
+        theta0 = flat_weights(model)
+        self.model, self.dtype, self.dim = model, theta0.dtype, theta0.size
+        x = np.asarray(x, dtype=self.dtype)
+        if x.ndim < 2 or x.shape[0] == 0:
+            raise ValueError(f"x must be a non-empty batch of inputs, got shape {x.shape}")
+        y = np.asarray(y)
+        if y.ndim == 0 or y.shape[0] != x.shape[0]:
+            raise ValueError(f"y must have as many rows as x ({x.shape[0]}), got shape {y.shape}")
+        shapes = [tuple(v.shape) for v in model.trainable_variables]
+        sizes = [int(np.prod(shape)) for shape in shapes]
+        non_trainable = [v.value for v in model.non_trainable_variables]
+        x_tensor, y_tensor = tf.constant(x), tf.constant(y)
+
+        def h(theta):
+            pieces = [tf.reshape(p, shape) for p, shape in zip(tf.split(theta, sizes), shapes)]
+            outputs, _ = model.stateless_call(pieces, non_trainable, x_tensor, training=False)
+            return tf.reduce_mean(loss(y_tensor, outputs))
+
+        def gradient(theta):
+            with tf.GradientTape() as tape:
+                tape.watch(theta)
+                value = h(theta)
+            return tape.gradient(value, theta)
+
+        def hessian(theta):
+            with tf.GradientTape(persistent=True) as outer:  # persistent: row-by-row jacobian when eager
+                outer.watch(theta)
+                g = gradient(theta)
+            return outer.jacobian(g, theta, experimental_use_pfor=False)
+
+        if compile:
+            signature = [tf.TensorSpec(shape=(self.dim,), dtype=self.dtype)]
+            h, gradient, hessian = (tf.function(fn, input_signature=signature) for fn in (h, gradient, hessian))
+        self._value, self._grad, self._hessian = h, gradient, hessian
+
+    def _theta(self, theta):
+        """θ (default: the model's current weights) checked, as a constant tensor in the model's dtype."""
+        import tensorflow as tf
+
+        theta = flat_weights(self.model) if theta is None else np.asarray(theta, dtype=self.dtype)
+        if theta.shape != (self.dim,) or not np.all(np.isfinite(theta)):
+            raise ValueError(f"theta must be a finite vector of shape ({self.dim},), got shape {theta.shape}")
+        return tf.constant(theta, dtype=self.dtype)
+
+    def value(self, theta=None):
+        """h(θ) = (1/m) Σᵢ ℓ(yᵢ, f(xᵢ, θ)), a float."""
+        return float(self._value(self._theta(theta)))
+
+    def grad(self, theta=None):
+        """∇h(θ), a numpy vector of shape (P,)."""
+        return self._grad(self._theta(theta)).numpy()
+
+    def hessian(self, theta=None, symmetrize=True):
+        """∇²h(θ), a numpy (P, P) matrix; ½(H + Hᵀ) unless ``symmetrize=False``."""
+        H = self._hessian(self._theta(theta)).numpy()
+        return 0.5 * (H + H.T) if symmetrize else H
+
+    def __repr__(self):
+        return f"NetworkLoss(dim={self.dim}, dtype={np.dtype(self.dtype).name})"

@@ -14,6 +14,7 @@ Vectorized ``value`` lets a 300 × 300 contour grid of shape (300, 300, 2) be ev
 Objectives here:
 
 * :class:`Quadratic` -- h(θ) = ½ θᵀAθ − bᵀθ with A symmetric positive definite (chapters 05-07);
+  :meth:`Quadratic.with_eigenvalues` makes one with a chosen spectrum;
 * :func:`narrow_valley` -- a 2-D quadratic with a chosen condition number κ and orientation;
 * :class:`Rosenbrock` -- the curved banana valley (a − x)² + b(y − x²)²;
 * :class:`Saddle` -- a x² − b y², a saddle point at the origin (chapters 05, 07);
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.validation import check_scalar, check_theta
+from course_lib.validation import check_rng, check_scalar, check_seed, check_symmetric, check_theta
 
 __all__ = [
     "Objective",
@@ -67,8 +68,11 @@ class Quadratic(Objective):
 
     Parameters
     ----------
-    A : array (n, n), symmetric positive definite (symmetry checked to 1e-10 relative, then symmetrized).
+    A : array (n, n), symmetric positive definite (checked by :func:`course_lib.validation.check_symmetric`,
+        then symmetrized exactly).
     b : array (n,), default zeros (so θ* = 0, h* = 0).
+
+    :meth:`with_eigenvalues` builds one with a chosen spectrum and random eigenvectors.
 
     Attributes
     ----------
@@ -80,15 +84,7 @@ class Quadratic(Objective):
     """
 
     def __init__(self, A, b=None):
-        A = np.asarray(A, dtype=float)
-        if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
-            raise ValueError(f"A must be a square matrix, got shape {A.shape}")
-        if not np.all(np.isfinite(A)):
-            raise ValueError("A must be finite")
-        scale = max(np.max(np.abs(A)), np.finfo(float).tiny)
-        if np.max(np.abs(A - A.T)) > 1e-10 * scale:
-            raise ValueError("A must be symmetric")
-        A = 0.5 * (A + A.T)
+        A = check_symmetric(A, "A")
         eigenvalues = np.linalg.eigvalsh(A)
         if eigenvalues[0] <= 0:
             raise ValueError(f"A must be positive definite, smallest eigenvalue {eigenvalues[0]:.3g}")
@@ -105,6 +101,25 @@ class Quadratic(Objective):
         self.kappa = self.L / self.mu
         self.minimizer = np.linalg.solve(A, b)
         self.min_value = float(-0.5 * b @ self.minimizer)
+
+    @classmethod
+    def with_eigenvalues(cls, eigenvalues, rng, b=None):
+        """The quadratic with A = Q diag(λ) Qᵀ: the given eigenvalues λ (all > 0), random eigenvectors.
+
+        Q is a Haar-random orthogonal matrix (QR of a standard normal matrix, signs fixed so that R has
+        a positive diagonal) drawn from ``rng`` (a ``numpy.random.Generator``); its columns are the
+        eigenvectors. So L = max λ, μ = min λ and κ = L/μ are chosen, and the valley is not aligned
+        with the axes. ``b`` as in the constructor (default zeros: θ* = 0, h* = 0). Chapters 05, 06.
+        """
+        eigenvalues = np.asarray(eigenvalues, dtype=float)
+        if eigenvalues.ndim != 1 or eigenvalues.size == 0 or not np.all(np.isfinite(eigenvalues)):
+            raise ValueError(f"eigenvalues must be a non-empty finite 1-D array, got {eigenvalues!r}")
+        rng = check_rng(rng)
+        n = eigenvalues.size
+        Q, R = np.linalg.qr(rng.standard_normal((n, n)))
+        Q = Q * np.where(np.diag(R) < 0, -1.0, 1.0)
+        A = (Q * eigenvalues) @ Q.T
+        return cls(0.5 * (A + A.T), b)
 
     def value(self, theta):
         """½ θᵀAθ − bᵀθ for θ of shape (n,) (a float) or (..., n) (an array)."""
@@ -292,7 +307,7 @@ class NoisyGradient(Objective):
     def __init__(self, objective, sigma, seed=0):
         self.objective = objective
         self.sigma = check_scalar("sigma", sigma, low=0)
-        self.seed = check_scalar("seed", seed, low=0, integer=True)
+        self.seed = check_seed(seed)
         self.rng = np.random.default_rng(self.seed)
         self.dim = objective.dim
         self.minimizer = getattr(objective, "minimizer", None)

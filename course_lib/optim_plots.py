@@ -6,7 +6,8 @@
   (``FuncAnimation.to_jshtml``) that plays in the static HTML book, with a deterministic element id so a
   stored notebook output is identical on every run (nbval compares it).
 
-"Trajectories" may be a :class:`course_lib.optimizers.Trajectory`, an array of iterates (K + 1, 2),
+Helpers follow :mod:`course_lib.plotting`'s convention (``ax=`` or a new book-width figure; labelled
+axes, title, legend; they return the Axes). "Trajectories" may be a :class:`course_lib.optimizers.Trajectory`, an array of iterates (K + 1, 2),
 or a list of these.
 """
 
@@ -21,6 +22,7 @@ import numpy as np
 from matplotlib.animation import FuncAnimation
 from matplotlib.lines import Line2D
 
+from course_lib.plotting import new_axes
 from course_lib.validation import check_scalar
 
 __all__ = ["plot_contours", "plot_loss", "animate_trajectories"]
@@ -150,8 +152,7 @@ def plot_contours(objective, trajectories=(), labels=None, xlim=None, ylim=None,
     labels = _labels(labels, len(paths))
     resolution = check_scalar("resolution", resolution, low=2, integer=True)
     xlim, ylim = _limits(objective, paths, xlim, ylim)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4.5))
+    ax = new_axes(ax)
     _draw_contours(ax, objective, xlim, ylim, levels, log_levels, resolution)
     for i, (path, label) in enumerate(zip(paths, labels)):
         color = f"C{i % 10}"
@@ -182,8 +183,7 @@ def plot_loss(values_or_list, labels=None, bound=None, ax=None, min_value=0.0, b
     runs = _as_list(values_or_list, "values", ndim=1)
     labels = _labels(labels, len(runs))
     min_value = check_scalar("min_value", min_value)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4))
+    ax = new_axes(ax)
     longest = 0
     for run_values, label in zip(runs, labels):
         if run_values.ndim != 1:

@@ -4,9 +4,10 @@ r"""General figure helpers for the book (chapter 01 on); optimization plots live
 * :func:`plot_curves` -- several named series against a common x (learning curves, sweeps).
 * :func:`plot_layer_norms` -- a per-layer quantity (e.g. ‖∂J/∂W_l‖) on a log axis, with reference curves.
 
-Every helper labels its axes, sets a title and a legend, and returns the Figure (grid helpers) or
-Axes (single-panel helpers, which also accept ``ax=`` to draw into an existing panel). Sizes follow
-the book's column width (:data:`course_lib.config.PLOT_STYLE`).
+The convention of both plotting modules: every helper labels its axes, sets a title and a legend, and
+returns the Figure (grid helpers) or the Axes (single-panel helpers, which also accept ``ax=`` to draw
+into an existing panel; :func:`new_axes`). Sizes follow the book's column width
+(:data:`course_lib.config.FIGSIZE`, :data:`course_lib.config.PLOT_STYLE`).
 """
 
 from __future__ import annotations
@@ -14,15 +15,21 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import activations as _activations
+from course_lib.config import FIGSIZE
 
-__all__ = ["plot_activations", "plot_curves", "plot_layer_norms"]
+__all__ = ["new_axes", "plot_activations", "plot_curves", "plot_layer_norms"]
 
 
-def _new_axes(ax, figsize=(7.0, 4.0)):
+def new_axes(ax=None):
+    """``ax`` if given, else the Axes of a new figure of size :data:`course_lib.config.FIGSIZE`.
+
+    Every single-panel helper of :mod:`plotting` and :mod:`optim_plots` starts with it, so a helper
+    draws into a panel of a larger figure (``ax=axes[1]``) or makes its own book-width figure.
+    """
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
+        _, ax = plt.subplots(figsize=FIGSIZE)
     return ax
 
 
@@ -96,7 +103,7 @@ def plot_curves(
     x = np.arange(1, longest + 1) if x is None else np.asarray(x, dtype=np.float64)
     if x.ndim != 1 or len(x) < longest:
         raise ValueError(f"x must be a 1-D array at least as long as the longest series ({longest}), got shape {x.shape}")
-    ax = _new_axes(ax)
+    ax = new_axes(ax)
     styles = styles or {}
     for label, values in series.items():
         ax.plot(x[: len(values)], values, label=label, marker=marker, **styles.get(label, {}))
@@ -124,7 +131,7 @@ def plot_layer_norms(
     L = len(next(iter(norms.values())))
     if any(len(v) != L for v in list(norms.values()) + list(reference.values())):
         raise ValueError("norms and reference must all have the same length (one value per layer)")
-    ax = _new_axes(ax)
+    ax = new_axes(ax)
     layers = np.arange(1, L + 1)
     for label, values in norms.items():
         ax.plot(layers, values, marker="o", label=label)

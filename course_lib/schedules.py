@@ -1,8 +1,9 @@
 """Learning-rate schedules k -> α_k and averages of iterates (chapter 08; used in 06 and 09).
 
-Every schedule is a small callable object: ``schedule(k)`` for a step index k >= 0 returns a float, and
+Every schedule is a small frozen dataclass (its parameters are validated once, then read-only) and a
+callable: ``schedule(k)`` for a step index k >= 0 returns a float, and
 for an array of k an array (handy for plotting). Pass one as ``learning_rate`` to any optimizer in
-:mod:`course_lib.optimizers`: step k (k = 0 for the first step) uses α_k.
+:mod:`course_lib.optimizers`: step k (k = 0 for the first step, read from the optimizer's state) uses α_k.
 
 Index convention against Keras: a Keras optimizer calls its schedule with ``optimizer.iterations``,
 which is 0 at the first step, so ``schedule(k)`` here and the Keras schedule at step = k are used for the
@@ -16,6 +17,8 @@ lectures' linear decay to λ_τ, then constant λ_τ), :class:`StepDecay`, :clas
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.signal import lfilter
@@ -35,9 +38,7 @@ __all__ = [
 
 
 class _Schedule:
-    """Shared ``__call__`` (scalar or array k, checked >= 0) and ``__repr__``; subclasses define ``_rate``."""
-
-    _fields: tuple = ()
+    """Shared ``__call__``: a scalar or array k, checked >= 0; subclasses define ``_rate``."""
 
     def __call__(self, k):
         k_array = np.asarray(k, dtype=float)
@@ -46,25 +47,35 @@ class _Schedule:
         rate = self._rate(k_array)
         return float(rate) if k_array.ndim == 0 else rate
 
-    def __repr__(self):
-        args = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
-        return f"{type(self).__name__}({args})"
+
+def _set(obj, **values):
+    """Store validated values on a frozen dataclass (only ever called from __post_init__)."""
+    for name, value in values.items():
+        object.__setattr__(obj, name, value)
 
 
 def _rate_arg(name, value):
     return check_scalar(name, value, low=0)
 
 
+def _positive(name, value):
+    return check_scalar(name, value, low=0, low_open=True)
+
+
+@dataclass(frozen=True)
 class Constant(_Schedule):
     """α_k = α for every k.
 
-    ``to_keras()`` returns the float itself (Keras takes a float ``learning_rate`` directly).
+    Args:
+        value: α; >= 0.
+
+    Keras: the float itself (``to_keras()`` returns it; Keras takes a float ``learning_rate``).
     """
 
-    _fields = ("value",)
+    value: float
 
-    def __init__(self, value):
-        self.value = _rate_arg("value", value)
+    def __post_init__(self):
+        _set(self, value=_rate_arg("value", self.value))
 
     def _rate(self, k):
         return np.full_like(k, self.value)
@@ -73,19 +84,24 @@ class Constant(_Schedule):
         return self.value
 
 
+@dataclass(frozen=True)
 class InverseTime(_Schedule):
     """α_k = α₀ / (1 + k/k₀): constant for k ≪ k₀, then decaying like α₀k₀/k.
 
-    The O(1/k) decay of the SGD convergence theory for strongly convex objectives (chapter 08);
-    Σα_k = ∞ and Σα_k² < ∞ (Robbins-Monro). Parameters: ``initial`` α₀ >= 0, ``k0`` > 0.
-    Keras: ``InverseTimeDecay(initial_learning_rate=α₀, decay_steps=k₀, decay_rate=1)``.
+    Args:
+        initial: α₀; >= 0.
+        k0: k₀; > 0 (steps).
+
+    Keras: ``keras.optimizers.schedules.InverseTimeDecay(α₀, decay_steps=k₀, decay_rate=1)``.
+    Chapter 08: the O(1/k) decay of the SGD theory for strongly convex objectives; Σα_k = ∞ and
+    Σα_k² < ∞ (Robbins-Monro).
     """
 
-    _fields = ("initial", "k0")
+    initial: float
+    k0: float
 
-    def __init__(self, initial, k0):
-        self.initial = _rate_arg("initial", initial)
-        self.k0 = check_scalar("k0", k0, low=0, low_open=True)
+    def __post_init__(self):
+        _set(self, initial=_rate_arg("initial", self.initial), k0=_positive("k0", self.k0))
 
     def _rate(self, k):
         return self.initial / (1.0 + k / self.k0)
@@ -96,20 +112,32 @@ class InverseTime(_Schedule):
         return keras.optimizers.schedules.InverseTimeDecay(self.initial, decay_steps=self.k0, decay_rate=1.0)
 
 
+@dataclass(frozen=True)
 class LinearDecay(_Schedule):
     """λ_k = (1 − k/τ) λ₀ + (k/τ) λ_τ for k <= τ, then λ_k = λ_τ (it stays at the final rate).
 
-    The lectures' decay schedule (one slide writes "then λ = λ₀"; the rule keeps λ_τ). Parameters:
-    ``initial`` λ₀ >= 0, ``final`` λ_τ >= 0, ``tau`` τ > 0 (steps). Chapter 08.
-    Keras: ``PolynomialDecay(initial_learning_rate=λ₀, decay_steps=τ, end_learning_rate=λ_τ, power=1)``.
+    The lectures' decay schedule (one slide writes "then λ = λ₀"; the rule keeps λ_τ).
+
+    Args:
+        initial: λ₀; >= 0.
+        final: λ_τ; >= 0.
+        tau: τ; > 0 (steps).
+
+    Keras: ``keras.optimizers.schedules.PolynomialDecay(λ₀, decay_steps=τ, end_learning_rate=λ_τ,
+    power=1)``. Chapter 08.
     """
 
-    _fields = ("initial", "final", "tau")
+    initial: float
+    final: float
+    tau: float
 
-    def __init__(self, initial, final, tau):
-        self.initial = _rate_arg("initial", initial)
-        self.final = _rate_arg("final", final)
-        self.tau = check_scalar("tau", tau, low=0, low_open=True)
+    def __post_init__(self):
+        _set(
+            self,
+            initial=_rate_arg("initial", self.initial),
+            final=_rate_arg("final", self.final),
+            tau=_positive("tau", self.tau),
+        )
 
     def _rate(self, k):
         fraction = np.minimum(k / self.tau, 1.0)
@@ -123,22 +151,31 @@ class LinearDecay(_Schedule):
         )
 
 
+@dataclass(frozen=True)
 class StepDecay(_Schedule):
     """α_k = α₀ · γ^⌊k/s⌋: multiply the rate by γ every s steps ("divide by 10 every 30 epochs").
 
-    Parameters: ``initial`` α₀ >= 0, ``factor`` γ in (0, 1], ``step_size`` s >= 1 (an integer).
-    Keras: ``ExponentialDecay(α₀, decay_steps=s, decay_rate=γ, staircase=True)``; equivalently
-    ``PiecewiseConstantDecay(boundaries=[s − 1, 2s − 1, ...], values=[α₀, α₀γ, ...])`` (Keras uses
-    values[i] while step <= boundaries[i], so the boundaries are one less than the steps where the rate drops).
-    Chapter 08.
+    Args:
+        initial: α₀; >= 0.
+        factor: γ; in (0, 1].
+        step_size: s; an integer >= 1.
+
+    Keras: ``keras.optimizers.schedules.ExponentialDecay(α₀, decay_steps=s, decay_rate=γ,
+    staircase=True)``; equivalently ``PiecewiseConstantDecay(boundaries=[s − 1, 2s − 1, ...],
+    values=[α₀, α₀γ, ...])`` (Keras uses values[i] while step <= boundaries[i]). Chapter 08.
     """
 
-    _fields = ("initial", "factor", "step_size")
+    initial: float
+    factor: float
+    step_size: int
 
-    def __init__(self, initial, factor, step_size):
-        self.initial = _rate_arg("initial", initial)
-        self.factor = check_scalar("factor", factor, low=0, high=1, low_open=True)
-        self.step_size = check_scalar("step_size", step_size, low=1, integer=True)
+    def __post_init__(self):
+        _set(
+            self,
+            initial=_rate_arg("initial", self.initial),
+            factor=check_scalar("factor", self.factor, low=0, high=1, low_open=True),
+            step_size=check_scalar("step_size", self.step_size, low=1, integer=True),
+        )
 
     def _rate(self, k):
         return self.initial * self.factor ** np.floor(k / self.step_size)
@@ -151,19 +188,30 @@ class StepDecay(_Schedule):
         )
 
 
+@dataclass(frozen=True)
 class ExponentialDecay(_Schedule):
     """α_k = α₀ · γ^(k/s): a smooth geometric decay by γ every s steps.
 
-    Parameters: ``initial`` α₀ >= 0, ``rate`` γ in (0, 1], ``decay_steps`` s > 0 (default 1: α₀γ^k).
-    Keras: ``ExponentialDecay(α₀, decay_steps=s, decay_rate=γ)`` (staircase=False). Chapter 08.
+    Args:
+        initial: α₀; >= 0.
+        rate: γ; in (0, 1].
+        decay_steps: s = 1; > 0 (s = 1 gives α₀γ^k).
+
+    Keras: ``keras.optimizers.schedules.ExponentialDecay(α₀, decay_steps=s, decay_rate=γ)``.
+    Chapter 08.
     """
 
-    _fields = ("initial", "rate", "decay_steps")
+    initial: float
+    rate: float
+    decay_steps: float = 1
 
-    def __init__(self, initial, rate, decay_steps=1):
-        self.initial = _rate_arg("initial", initial)
-        self.rate = check_scalar("rate", rate, low=0, high=1, low_open=True)
-        self.decay_steps = check_scalar("decay_steps", decay_steps, low=0, low_open=True)
+    def __post_init__(self):
+        _set(
+            self,
+            initial=_rate_arg("initial", self.initial),
+            rate=check_scalar("rate", self.rate, low=0, high=1, low_open=True),
+            decay_steps=_positive("decay_steps", self.decay_steps),
+        )
 
     def _rate(self, k):
         return self.initial * self.rate ** (k / self.decay_steps)
@@ -176,20 +224,30 @@ class ExponentialDecay(_Schedule):
         )
 
 
+@dataclass(frozen=True)
 class CosineDecay(_Schedule):
     """α_k = α_τ + ½ (α₀ − α_τ)(1 + cos(π k/τ)) for k <= τ, then α_τ (half a cosine from α₀ to α_τ).
 
-    Parameters: ``initial`` α₀ >= 0, ``tau`` τ > 0 (steps), ``final`` α_τ >= 0 (default 0).
-    Keras: ``CosineDecay(α₀, decay_steps=τ, alpha=α_τ/α₀)`` (Keras's ``alpha`` is a fraction of α₀;
-    needs α₀ > 0). Chapters 08, 09.
+    Args:
+        initial: α₀; >= 0.
+        tau: τ; > 0 (steps).
+        final: α_τ = 0.0; >= 0.
+
+    Keras: ``keras.optimizers.schedules.CosineDecay(α₀, decay_steps=τ, alpha=α_τ/α₀)`` (Keras's
+    ``alpha`` is a fraction of α₀, so it needs α₀ > 0). Chapters 08, 09.
     """
 
-    _fields = ("initial", "tau", "final")
+    initial: float
+    tau: float
+    final: float = 0.0
 
-    def __init__(self, initial, tau, final=0.0):
-        self.initial = _rate_arg("initial", initial)
-        self.tau = check_scalar("tau", tau, low=0, low_open=True)
-        self.final = _rate_arg("final", final)
+    def __post_init__(self):
+        _set(
+            self,
+            initial=_rate_arg("initial", self.initial),
+            tau=_positive("tau", self.tau),
+            final=_rate_arg("final", self.final),
+        )
 
     def _rate(self, k):
         fraction = np.minimum(k / self.tau, 1.0)

@@ -1,7 +1,12 @@
-"""Argument checks shared by every module of :mod:`course_lib`.
+"""Argument checks shared by every module of :mod:`course_lib` (the bottom layer: imports only NumPy).
 
 A bad argument raises ``ValueError`` with a message that names the parameter, what it must be, and what
 was given, e.g. ``learning_rate must be finite and >= 0, got -1``.
+
+Random numbers, one convention for the whole package: an *entry point* (a function a chapter calls
+to run an experiment, a model builder, a data set) takes ``seed: int`` (checked by :func:`check_seed`)
+and makes its own ``numpy.random.default_rng(seed)``; a *sampler* (a function that draws as part of a
+larger computation) takes ``rng: numpy.random.Generator`` (checked by :func:`check_rng`).
 """
 
 from __future__ import annotations
@@ -10,14 +15,21 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_scalar", "check_theta"]
+__all__ = ["check_scalar", "check_theta", "check_seed", "check_rng", "check_symmetric"]
+
+#: Relative tolerance of :func:`check_symmetric`: max |H − Hᵀ| <= SYMMETRY_RTOL · max |H|.
+SYMMETRY_RTOL = 1e-10
 
 
 def check_scalar(name, value, *, low=None, high=None, low_open=False, high_open=False, integer=False):
     """Return ``value`` as a float (or int) after checking it is a finite real number in range.
 
-    Parameters: ``low``/``high`` bounds (None = unbounded); ``low_open``/``high_open`` make a bound strict;
-    ``integer=True`` demands an integer and returns an ``int``.
+    Args:
+        name: the parameter's name, used in the message.
+        value: the argument to check.
+        low, high: bounds (None = unbounded); ``low_open``/``high_open`` make a bound strict.
+        integer: demand an integer and return an ``int``.
+
     Raises ``ValueError("<name> must be ...")``, e.g. "learning_rate must be finite and >= 0, got -1".
     """
     conditions = []
@@ -26,7 +38,8 @@ def check_scalar(name, value, *, low=None, high=None, low_open=False, high_open=
     if high is not None:
         conditions.append(f"{'<' if high_open else '<='} {high}")
     kind = "an integer" if integer else "finite"
-    message = f"{name} must be {kind}{' and ' + ' and '.join(conditions) if conditions else ''}, got {value!r}"
+    bounds = " and " + " and ".join(conditions) if conditions else ""
+    message = f"{name} must be {kind}{bounds}, got {value!r}"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(message)
     if integer and not isinstance(value, numbers.Integral):
@@ -51,3 +64,32 @@ def check_theta(theta, dim=None, name="theta"):
     if theta.ndim == 0 or (dim is not None and theta.shape[-1] != dim):
         raise ValueError(f"{name} must have shape (..., {dim}), got shape {theta.shape}")
     return theta
+
+
+def check_seed(seed, name="seed"):
+    """Return ``seed`` as an int after checking it is a non-negative integer (entry points)."""
+    return check_scalar(name, seed, low=0, integer=True)
+
+
+def check_rng(rng, name="rng"):
+    """Return ``rng`` after checking it is a ``numpy.random.Generator`` (samplers)."""
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"{name} must be a numpy.random.Generator, got {type(rng).__name__}")
+    return rng
+
+
+def check_symmetric(H, name="H"):
+    """Return ½(H + Hᵀ) as a float (n, n) array after checking H is square, non-empty, finite, symmetric.
+
+    Symmetric means max |H − Hᵀ| <= :data:`SYMMETRY_RTOL` · max |H| (round-off of a computed Hessian
+    passes; a non-symmetric matrix fails, with the asymmetry in the message).
+    """
+    H = np.asarray(H, dtype=float)
+    if H.ndim != 2 or H.shape[0] != H.shape[1] or H.shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty square matrix, got shape {H.shape}")
+    if not np.all(np.isfinite(H)):
+        raise ValueError(f"{name} must be finite")
+    asymmetry = float(np.max(np.abs(H - H.T)))
+    if asymmetry > SYMMETRY_RTOL * float(np.max(np.abs(H))):
+        raise ValueError(f"{name} must be symmetric, got max |{name} - {name}.T| = {asymmetry:.3g}")
+    return 0.5 * (H + H.T)

@@ -1,6 +1,11 @@
-"""Shared pytest set-up: course_lib's environment first, a non-interactive plot backend, no figure leaks."""
+"""Shared pytest set-up: the book's configuration, a non-interactive plot backend, no leaks between tests.
 
-import course_lib  # noqa: F401  (TensorFlow's environment and the seed, before anything loads TF)
+Every test starts in the configuration of a chapter: ``course_lib.setup()`` (seeds, TF op determinism,
+Keras float64) runs before each test, so tests do not depend on their order. A test that needs
+another float type calls ``course_lib.setup(floatx="float32")`` itself.
+"""
+
+import course_lib
 import matplotlib
 
 matplotlib.use("Agg")
@@ -10,7 +15,8 @@ import pytest  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def _close_figures():
-    """Close every figure a test opened, so figures do not pile up across the suite."""
+def _book_configuration_and_no_figure_leaks():
+    """Before each test: the chapters' set-up; after it: close every figure the test opened."""
+    course_lib.setup()
     yield
     plt.close("all")

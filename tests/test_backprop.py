@@ -7,6 +7,7 @@ import tensorflow as tf
 
 import course_lib  # noqa: F401  (environment and seeds)
 from course_lib import backprop as bp
+from course_lib import models
 
 
 def _keras_mlp(sizes, activation, seed):
@@ -26,17 +27,22 @@ def _keras_mlp(sizes, activation, seed):
 
 
 def _tape_gradients(model, x, y, loss):
+    """J and ∇J by tf.GradientTape (models.NetworkLoss), flat in the order of models.flat_weights."""
     keras_loss = {
-        "sparse_categorical_crossentropy": keras.losses.SparseCategoricalCrossentropy(from_logits=True, dtype="float64"),
-        "mean_squared_error": keras.losses.MeanSquaredError(dtype="float64"),
+        "sparse_categorical_crossentropy": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        "mean_squared_error": keras.losses.MeanSquaredError(),
     }[loss]
-    with tf.GradientTape() as tape:
-        value = keras_loss(y, model(x))
-    return float(value), [g.numpy() for g in tape.gradient(value, model.trainable_variables)]
+    network_loss = models.NetworkLoss(model, x, y, keras_loss, compile=False)
+    return network_loss.value(), network_loss.grad()
 
 
-def _flat(grads):
-    return np.concatenate([np.concatenate([dW.ravel(), db]) for dW, db in grads])
+def test_flatten_gradients_order_and_validation():
+    grads = [(np.arange(6.0).reshape(2, 3), np.array([10.0, 11.0, 12.0])), (np.array([[20.0], [21.0], [22.0]]), [30.0])]
+    np.testing.assert_array_equal(bp.flatten_gradients(grads), [0, 1, 2, 3, 4, 5, 10, 11, 12, 20, 21, 22, 30])
+    with pytest.raises(ValueError, match="grads must be a non-empty list"):
+        bp.flatten_gradients([])
+    with pytest.raises(ValueError, match=r"grads\[0\] must be a pair"):
+        bp.flatten_gradients([(np.zeros(2),)])
 
 
 # TensorFlow's own float64 Gelu kernel (tf.nn.gelu, approximate=False) is off by up to ~5e-9 from
@@ -52,10 +58,9 @@ def test_gradients_match_gradient_tape_cross_entropy(activation, atol):
     y = rng.integers(0, 4, size=16)
     layers = bp.from_keras(model)
     value, grads = bp.loss_and_gradients(layers, x, y)
-    tape_value, tape_grads = _tape_gradients(model, x, y, "sparse_categorical_crossentropy")
+    tape_value, tape_grad = _tape_gradients(model, x, y, "sparse_categorical_crossentropy")
     assert abs(value - tape_value) < atol / 10
-    flat_tape = np.concatenate([g.ravel() for g in tape_grads])  # kernel, bias, kernel, bias, ...
-    np.testing.assert_allclose(_flat(grads), flat_tape, rtol=0, atol=atol)
+    np.testing.assert_allclose(bp.flatten_gradients(grads), tape_grad, rtol=0, atol=atol)
 
 
 def test_gradients_match_gradient_tape_mse():
@@ -64,9 +69,9 @@ def test_gradients_match_gradient_tape_mse():
     x = rng.standard_normal((10, 3))
     y = rng.standard_normal((10, 2))
     value, grads = bp.loss_and_gradients(bp.from_keras(model), x, y, loss="mean_squared_error")
-    tape_value, tape_grads = _tape_gradients(model, x, y, "mean_squared_error")
+    tape_value, tape_grad = _tape_gradients(model, x, y, "mean_squared_error")
     assert abs(value - tape_value) < 1e-12
-    np.testing.assert_allclose(_flat(grads), np.concatenate([g.ravel() for g in tape_grads]), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(bp.flatten_gradients(grads), tape_grad, rtol=0, atol=1e-10)
 
 
 def test_gradients_match_central_finite_differences():

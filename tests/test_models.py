@@ -153,19 +153,28 @@ def test_train_history_and_determinism(data):
 def test_train_with_one_hot_labels_and_regression_output(small):
     oh = small._replace(y_train=D.one_hot_labels(small.y_train, 2), y_test=D.one_hot_labels(small.y_test, 2))
     h = M.train(M.mlp(3, hidden=(4,), n_outputs=2), oh, epochs=2, loss="categorical_crossentropy")
-    assert np.all(np.isfinite(h.loss)) and 0 <= h.test_accuracy[-1] <= 1
+    assert np.all(np.isfinite(h.loss))
+    model = M.mlp(3, hidden=(4,), n_outputs=2)
+    h = M.train(model, oh, epochs=2, loss="categorical_crossentropy")
+    probs = np.asarray(model(oh.x_test))
+    assert h.test_accuracy[-1] == np.mean(probs.argmax(1) == oh.y_test.argmax(1))
     reg = small._replace(y_train=small.y_train.astype(np.float32), y_test=small.y_test.astype(np.float32))
     h = M.train(M.mlp(3, hidden=(4,), n_outputs=1, output_activation=None), reg, epochs=2, loss="mse")
     assert np.all(np.isnan(h.test_accuracy)) and np.all(np.isfinite(h.test_loss))
 
 
 def test_divergence_is_reported_not_raised(data):
+    course_lib.setup(floatx="float32")  # overflows quickly (conftest restores float64 for the next test)
     m = M.mlp(64, hidden=(16, 16), seed=0)
     h = M.train(m, data, epochs=5, batch_size=32, optimizer=keras.optimizers.SGD(learning_rate=1e4),
                 record_gradient_norms=True)
     assert h.diverged and h.epochs_run < 5 and np.isnan(h.loss[-1])
     assert h.grad_norms.shape == (h.epochs_run + 1, 3)
-    assert M.dead_relu_fraction(m, data.x_train) >= 0.0  # NaN units are not counted as dead
+    # NaN units are not counted as dead: the fraction counts only units that output exactly 0
+    outputs = M.hidden_outputs(m, data.x_train)
+    assert any(np.isnan(h_l).any() for h_l in outputs)
+    dead = sum(int(np.sum(np.all(h_l == 0, axis=0))) for h_l in outputs)
+    assert M.dead_relu_fraction(m, data.x_train) == dead / 32
 
 
 def hand_built():
@@ -223,3 +232,187 @@ def test_bad_arguments_raise(call, match):
 def test_train_bad_arguments_raise(small, kwargs, match):
     with pytest.raises(ValueError, match=match):
         M.train(M.mlp(3, hidden=(2,), n_outputs=2), small, **kwargs)
+
+
+# --------------------------------------------------------------------------------------------------
+# Network gradient and Hessian
+# --------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny():
+    keras.utils.set_random_seed(11)
+    model = keras.Sequential(  # float32 on purpose: to_float64 and float32 computation are tested
+        [keras.Input(shape=(3,), dtype="float32"), keras.layers.Dense(4, activation="tanh", dtype="float32"),
+         keras.layers.Dense(3, dtype="float32")]
+    )
+    model64 = M.to_float64(model)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((20, 3))
+    y = rng.integers(0, 3, size=20)
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    return model, model64, x, y, loss
+
+
+def test_to_float64_copies_weights_and_leaves_original(tiny):
+    model, model64, x, _, _ = tiny
+    assert all(v.dtype == "float32" for v in model.trainable_variables)
+    assert all(v.dtype == "float64" for v in model64.trainable_variables)
+    for w32, w64 in zip(model.get_weights(), model64.get_weights()):
+        np.testing.assert_array_equal(w32.astype(np.float64), w64)
+    np.testing.assert_allclose(model64(x).numpy(), model(x).numpy(), atol=1e-5)
+
+
+def test_flat_weights_order_and_size(tiny):
+    _, model64, _, _, _ = tiny
+    theta = M.flat_weights(model64)
+    assert theta.shape == (3 * 4 + 4 + 4 * 3 + 3,)
+    assert theta.dtype == np.float64
+    kernel = model64.layers[0].kernel.numpy()
+    np.testing.assert_array_equal(theta[:12], kernel.ravel())
+
+
+def _mean_loss_numpy(theta, x, y):
+    """The tiny model's loss written out in NumPy: softmax cross-entropy of tanh(x W1 + b1) W2 + b2."""
+    W1, b1, W2, b2 = theta[:12].reshape(3, 4), theta[12:16], theta[16:28].reshape(4, 3), theta[28:]
+    logits = np.tanh(x @ W1 + b1) @ W2 + b2
+    logits = logits - logits.max(axis=1, keepdims=True)
+    log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    return -np.mean(log_p[np.arange(len(y)), y])
+
+
+def test_network_loss_gradient_matches_finite_differences(tiny):
+    _, model64, x, y, loss = tiny
+    theta = M.flat_weights(model64)
+    g = M.NetworkLoss(model64, x, y, loss, compile=False).grad()
+    eps = 1e-6
+    fd = np.array(
+        [(_mean_loss_numpy(theta + eps * e, x, y) - _mean_loss_numpy(theta - eps * e, x, y)) / (2 * eps) for e in np.eye(theta.size)]
+    )
+    np.testing.assert_allclose(g, fd, atol=1e-9)
+
+
+def test_network_loss_value_and_theta_default(tiny):
+    _, model64, x, y, loss = tiny
+    f = M.NetworkLoss(model64, x, y, loss)
+    theta = M.flat_weights(model64)
+    assert f.dim == theta.size == 31
+    assert abs(f.value() - _mean_loss_numpy(theta, x, y)) < 1e-14
+    assert abs(f.value(theta + 0.1) - _mean_loss_numpy(theta + 0.1, x, y)) < 1e-14
+    assert repr(f) == "NetworkLoss(dim=31, dtype=float64)"
+    # the same value Keras's own (float64) loss reports for the model
+    keras_value = keras.losses.SparseCategoricalCrossentropy(from_logits=True, dtype="float64")(y, model64(x))
+    assert abs(f.value() - float(keras_value)) < 1e-12
+
+
+def test_network_loss_at_other_theta_does_not_touch_model(tiny):
+    _, model64, x, y, loss = tiny
+    f = M.NetworkLoss(model64, x, y, loss)
+    theta = M.flat_weights(model64)
+    g_other = f.grad(theta + 0.1)
+    np.testing.assert_array_equal(M.flat_weights(model64), theta)
+    assert not np.allclose(g_other, f.grad())
+    np.testing.assert_allclose(g_other, M.NetworkLoss(model64, x, y, loss, compile=False).grad(theta + 0.1), atol=1e-15)
+
+
+def test_network_hessian_matches_finite_differences_and_is_symmetric(tiny):
+    _, model64, x, y, loss = tiny
+    f = M.NetworkLoss(model64, x, y, loss)
+    theta = M.flat_weights(model64)
+    P = theta.size
+    H_raw = f.hessian(symmetrize=False)
+    assert H_raw.shape == (P, P)
+    # mixed partials agree: symmetric before symmetrizing, to rounding
+    assert np.max(np.abs(H_raw - H_raw.T)) < 1e-12 * np.max(np.abs(H_raw))
+    # column j = central difference of the gradient along e_j (independent of the nested tapes)
+    eps = 1e-5
+    fd = np.array([(f.grad(theta + eps * e) - f.grad(theta - eps * e)) / (2 * eps) for e in np.eye(P)])
+    np.testing.assert_allclose(H_raw, fd, atol=1e-8)
+    H = M.NetworkLoss(model64, x, y, loss, compile=False).hessian()
+    np.testing.assert_array_equal(H, H.T)
+    np.testing.assert_allclose(H, H_raw, atol=1e-15)
+    # golden block: the output bias block of softmax cross-entropy is the mean of diag(p) − ppᵀ
+    logits = model64(x).numpy()
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    bias_block = np.mean([np.diag(q) - np.outer(q, q) for q in p], axis=0)
+    np.testing.assert_allclose(H[-3:, -3:], bias_block, atol=1e-12)
+
+
+def test_compiled_and_eager_agree(tiny):
+    _, model64, x, y, loss = tiny
+    compiled, eager = M.NetworkLoss(model64, x, y, loss), M.NetworkLoss(model64, x, y, loss, compile=False)
+    theta = M.flat_weights(model64) - 0.05
+    assert abs(compiled.value(theta) - eager.value(theta)) < 1e-15
+    np.testing.assert_allclose(compiled.grad(theta), eager.grad(theta), atol=1e-15)
+    np.testing.assert_allclose(compiled.hessian(theta), eager.hessian(theta), atol=1e-14)
+
+
+def test_network_loss_drives_course_optimizers(tiny):
+    """Full-batch GD on the network through optimizers.run: θ_1 = θ_0 − α∇h(θ_0), and h decreases."""
+    from course_lib import optimizers
+
+    _, model64, x, y, loss = tiny
+    f = M.NetworkLoss(model64, x, y, loss)
+    theta0 = M.flat_weights(model64)
+    traj = optimizers.run(optimizers.GradientDescent(learning_rate=0.5), f, theta0, steps=20)
+    np.testing.assert_allclose(traj.thetas[1], theta0 - 0.5 * f.grad(theta0), atol=1e-15)
+    assert not traj.diverged and np.all(np.diff(traj.values) < 0)
+
+
+def test_loss_by_name_and_mse(tiny):
+    _, model64, x, _, _ = tiny
+    target = np.random.default_rng(1).standard_normal((20, 3))
+    by_name = M.NetworkLoss(model64, x, target, "mean_squared_error")
+    by_object = M.NetworkLoss(model64, x, target, keras.losses.MeanSquaredError())
+    np.testing.assert_allclose(by_name.grad(), by_object.grad(), atol=1e-15)
+    H = by_name.hessian()
+    # output bias block of the mean squared error (mean over m·K entries): (2/K) I
+    np.testing.assert_allclose(H[-3:, -3:], 2.0 / 3.0 * np.eye(3), atol=1e-12)
+
+
+def test_float32_model_computes_in_float32(tiny):
+    model, model64, x, y, loss = tiny
+    g32 = M.NetworkLoss(model, x, y, loss, compile=False).grad()
+    assert g32.dtype == np.float32
+    np.testing.assert_allclose(g32, M.NetworkLoss(model64, x, y, loss, compile=False).grad(), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"loss": 3}, "loss must be"),
+        ({"x": np.zeros(3)}, "x must be a non-empty batch"),
+        ({"y": np.zeros(5, dtype=int)}, "y must have as many rows as x"),
+    ],
+)
+def test_network_loss_validates(tiny, kwargs, message):
+    _, model64, x, y, loss = tiny
+    args = {"x": x, "y": y, "loss": loss, **kwargs}
+    for compile_ in (True, False):
+        with pytest.raises(ValueError, match=message):
+            M.NetworkLoss(model64, compile=compile_, **args)
+
+
+@pytest.mark.parametrize("theta", [np.zeros(5), np.full(31, np.nan), np.zeros((31, 1))])
+def test_network_loss_validates_theta(tiny, theta):
+    _, model64, x, y, loss = tiny
+    f = M.NetworkLoss(model64, x, y, loss)
+    for method in (f.value, f.grad, f.hessian):
+        with pytest.raises(ValueError, match="theta must be a finite vector"):
+            method(theta)
+
+
+def test_unbuilt_model_rejected():
+    with pytest.raises(ValueError, match="model must have trainable variables"):
+        M.flat_weights(keras.Sequential([keras.layers.Dense(2)]))
+    with pytest.raises(ValueError, match="model must be built"):
+        M.to_float64(keras.Sequential([keras.layers.Dense(2)]))
+
+
+def test_to_float64_functional_model():
+    keras.utils.set_random_seed(2)
+    inputs = keras.Input(shape=(2,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Dense(3, activation="relu")(inputs)))
+    model64 = M.to_float64(model)
+    assert model64.inputs[0].dtype == "float64"
+    x = np.array([[0.1, -0.2], [1.0, 2.0]])
+    np.testing.assert_allclose(model64(x).numpy(), model(x).numpy(), atol=1e-6)

@@ -212,8 +212,8 @@ def test_shape_checks_name_theta():
 @pytest.mark.parametrize(
     ("args", "match"),
     [
-        (([[1.0, 2.0, 3.0]],), "A must be a square matrix"),
-        ((np.zeros((0, 0)),), "A must be a square matrix"),
+        (([[1.0, 2.0, 3.0]],), "A must be a non-empty square matrix"),
+        ((np.zeros((0, 0)),), "A must be a non-empty square matrix"),
         (([[1.0, 0.5], [0.0, 1.0]],), "A must be symmetric"),
         (([[1.0, 0.0], [0.0, -1.0]],), "A must be positive definite"),
         (([[1.0, 0.0], [0.0, 0.0]],), "A must be positive definite"),
@@ -255,3 +255,28 @@ def test_reprs_are_informative():
     assert repr(ob.Rosenbrock()) == "Rosenbrock(a=1, b=100)"
     assert repr(ob.Saddle()) == "Saddle(a=1, b=1)"
     assert repr(ob.Himmelblau()) == "Himmelblau()"
+
+
+def test_quadratic_with_eigenvalues():
+    eigenvalues = np.array([0.01, 0.5, 1.0, 3.0, 100.0])
+    f = ob.Quadratic.with_eigenvalues(eigenvalues, np.random.default_rng(0))
+    A = f.A
+    np.testing.assert_array_equal(A, A.T)
+    np.testing.assert_allclose(np.linalg.eigvalsh(A), eigenvalues, rtol=1e-12, atol=1e-12)
+    assert np.abs(A - np.diag(np.diag(A))).max() > 0.1  # not axis-aligned
+    B = ob.Quadratic.with_eigenvalues(eigenvalues, np.random.default_rng(0)).A
+    np.testing.assert_array_equal(A, B)
+    # Haar eigenvectors: the first eigenvector's first coordinate squared has mean 1/n
+    firsts = [np.linalg.eigh(ob.Quadratic.with_eigenvalues([1.0, 2.0, 3.0], np.random.default_rng(s)).A)[1][0, 0] ** 2 for s in range(2000)]
+    assert abs(np.mean(firsts) - 1 / 3) < 0.03
+    np.testing.assert_allclose((f.L, f.mu, f.kappa), (100.0, 0.01, 1e4), rtol=1e-10)
+    with_b = ob.Quadratic.with_eigenvalues([1.0, 4.0], np.random.default_rng(1), b=[1.0, 2.0])
+    np.testing.assert_allclose(with_b.A @ with_b.minimizer, [1.0, 2.0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("eigenvalues", [[], [[1.0, 2.0]], [1.0, np.inf]])
+def test_quadratic_with_eigenvalues_validates(eigenvalues):
+    with pytest.raises(ValueError, match="eigenvalues must be"):
+        ob.Quadratic.with_eigenvalues(eigenvalues, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="rng must be"):
+        ob.Quadratic.with_eigenvalues([1.0], rng=None)

@@ -192,3 +192,15 @@ def test_validation(make, match):
 
 def test_repr():
     assert repr(sch.LinearDecay(1.0, 0.1, 10)) == "LinearDecay(initial=1.0, final=0.1, tau=10.0)"
+
+
+@pytest.mark.parametrize("schedule", [
+    sch.Constant(0.1), sch.InverseTime(0.1, 10), sch.LinearDecay(0.1, 0.01, 50),
+    sch.StepDecay(0.1, 0.5, 10), sch.ExponentialDecay(0.1, 0.9), sch.CosineDecay(0.1, 50),
+], ids=lambda s: type(s).__name__)
+def test_parameters_are_frozen_after_validation(schedule):
+    before = schedule(7)
+    name = next(iter(vars(schedule)))
+    with pytest.raises(AttributeError):
+        setattr(schedule, name, -1)
+    assert schedule(7) == before

@@ -30,3 +30,30 @@ def test_check_theta_returns_float_array_and_names_the_parameter():
         validation.check_theta(np.zeros(3), dim=2, name="theta0")
     with pytest.raises(ValueError, match="theta must have shape"):
         validation.check_theta(1.0)
+
+
+def test_check_seed_and_check_rng():
+    assert validation.check_seed(np.int64(5)) == 5
+    for bad in (-1, 1.5, "3", None, True):
+        with pytest.raises(ValueError, match="seed must be an integer and >= 0"):
+            validation.check_seed(bad)
+    rng = np.random.default_rng(0)
+    assert validation.check_rng(rng) is rng
+    for bad in (0, np.random.RandomState(0), None):
+        with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
+            validation.check_rng(bad)
+
+
+def test_check_symmetric_one_tolerance_relative_to_the_entries():
+    H = np.array([[2.0, 1.0], [1.0, 3.0]]) * 1e6
+    np.testing.assert_array_equal(validation.check_symmetric(H), H)
+    nearly = H + np.array([[0.0, 1e-6], [0.0, 0.0]])  # 1e-12 relative: round-off
+    out = validation.check_symmetric(nearly)
+    np.testing.assert_array_equal(out, out.T)
+    tiny = np.array([[1e-20, 1e-21], [0.0, 1e-20]])  # asymmetric at 10% of its scale: must fail
+    with pytest.raises(ValueError, match=r"A must be symmetric, got max \|A - A.T\| = 1e-21"):
+        validation.check_symmetric(tiny, name="A")
+    np.testing.assert_array_equal(validation.check_symmetric(np.zeros((2, 2))), np.zeros((2, 2)))
+    for bad, message in [(np.ones(3), "square"), (np.zeros((0, 0)), "square"), ([[np.inf]], "finite")]:
+        with pytest.raises(ValueError, match=f"H must be .*{message}"):
+            validation.check_symmetric(bad)
