@@ -237,6 +237,8 @@ def test_student_book_has_no_solutions(fixture_root, source):
     (lambda nb: _set(nb, "rate, ★★☆", "rate"), "difficulty"),
     (lambda nb: nb.cells.pop(_index(nb, "# END QUESTION")), "question begins inside"),
     (lambda nb: _tag(nb, "# HIDDEN", []), "remove-cell"),
+    (lambda nb: _set(nb, "# BEGIN QUESTION\nname: ex98-rate-bound\npoints: 1", "# BEGIN QUESTION"), "exNN-slug"),
+    (lambda nb: _set(nb, "name: ex98-rate-bound", "name: [ex98"), "does not parse"),
 ])
 def test_check_format_names_what_is_wrong(source, bad, message):
     nb = copy.deepcopy(source)

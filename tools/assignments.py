@@ -121,11 +121,23 @@ def _inner(nb, begin: int, end: int, kind: str) -> list[int]:
     return cells
 
 
+def _cell_config(nb, index: int) -> dict:
+    """The YAML under the first line of a raw config cell (``# BEGIN QUESTION``, ``# ASSIGNMENT CONFIG``)."""
+    body = nb.cells[index].source.lstrip().partition("\n")[2]
+    try:
+        config = yaml.safe_load(body) or {}
+    except yaml.YAMLError as error:
+        raise ValueError(f"cell {index}: its YAML does not parse: {error}") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"cell {index}: its YAML must be a mapping (name: ..., points: ...)")
+    return config
+
+
 def questions(nb) -> list[Question]:
     """The exercises of a notebook in the course's format, in order (ValueError if blocks are broken)."""
     found = []
     for begin, end in _blocks(nb):
-        config = yaml.safe_load(nb.cells[begin].source.split("\n", 1)[1] or "{}") or {}
+        config = _cell_config(nb, begin)
         text = "\n".join(nb.cells[i].source for i in range(begin, end) if nb.cells[i].cell_type == "markdown")
         match = _EXERCISE.search(text)
         title, difficulty = _exercise_title(match.group("title")) if match else ("", 0)
@@ -159,6 +171,13 @@ def check_format(nb, chapter: str | None = None) -> list[str]:
 
     ``chapter`` (``NN_slug``) also checks the config cell's name and the labels' chapter number.
     """
+    try:
+        return _check_format(nb, chapter)
+    except ValueError as error:
+        return [str(error)]
+
+
+def _check_format(nb, chapter: str | None) -> list[str]:
     problems = []
     try:
         found = questions(nb)
@@ -173,7 +192,7 @@ def check_format(nb, chapter: str | None = None) -> list[str]:
     if len(configs) != 1:
         problems.append(f"one '# ASSIGNMENT CONFIG' cell expected, found {len(configs)}")
     else:
-        config = yaml.safe_load(nb.cells[configs[0]].source.split("\n", 1)[1] or "{}") or {}
+        config = _cell_config(nb, configs[0])
         if configs[0] > found[0].cells.start:
             problems.append("the assignment config cell must come before the first question")
         if chapter and config.get("name") != chapter:
@@ -238,7 +257,7 @@ def _check_question(nb, q: Question, chapter: str | None) -> list[str]:
                 problems.append(f"cell {i}: a test cell must store one result, True or a rounded number, "
                                 f"got {value!r} (execute the chapter)")
     else:
-        config = yaml.safe_load(nb.cells[q.cells.start].source.split("\n", 1)[1] or "{}") or {}
+        config = _cell_config(nb, q.cells.start)
         if config.get("manual") is not True:
             problems.append(f"{where}: a question without tests is conceptual: 'manual: true'")
     return problems
@@ -314,7 +333,7 @@ def _stage(path: Path, stage: Path, root: Path) -> Path:
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if _raw(cell, _CONFIG):
-            config = yaml.safe_load(cell.source.split("\n", 1)[1] or "{}") or {}
+            config = yaml.safe_load(cell.source.lstrip().partition("\n")[2]) or {}
             config.setdefault("files", ["course_lib"])
             config.setdefault("requirements", "requirements.txt")
             if python:
