@@ -151,10 +151,19 @@ def tent_map_network(k):
 
 
 def keras_layers(model):
-    """The ``(W, b)`` list of a Keras model's Dense layers, as float64 arrays (kernel, bias)."""
-    from course_lib.models import dense_layers
+    """The ``(W, b)`` list of a Keras model's Dense layers, as float64 arrays (kernel, bias).
 
+    The inverse of loading weights with ``layer.set_weights([W, b])``; the network it describes is
+    the model only if the hidden Dense layers use ReLU and the last one is linear.
+    """
+    import keras  # on first use: importing this module does not load TensorFlow
+
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model must be a keras.Model, got {type(model).__name__}")
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    if not dense:
+        raise ValueError("model must contain at least one Dense layer")
     return [
         (np.asarray(layer.kernel.numpy(), np.float64), np.asarray(layer.bias.numpy(), np.float64))
-        for layer in dense_layers(model)
+        for layer in dense
     ]

@@ -5,11 +5,8 @@ the formula, argument checks."""
 import numpy as np
 import pytest
 
-import course_lib
 from course_lib import approximation as ap
 from course_lib import models
-
-course_lib.setup()
 
 
 def test_relu_network_matches_keras_mlp():
@@ -81,6 +78,7 @@ def test_tent_map_values():
                                  [[1.0]]), "layers"),
         (lambda: ap.relu_network([(np.ones((2, 1)), np.ones(1))], np.ones((4, 3))), "x"),
         (lambda: ap.relu_network([(np.full((1, 1), np.inf), np.ones(1))], [[1.0]]), "layers"),
+        (lambda: ap.keras_layers("not a model"), "model"),
     ],
 )
 def test_bad_arguments_name_the_parameter(call, name):
