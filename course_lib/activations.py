@@ -36,7 +36,8 @@ longer "leaky": α = −1 gives |z|); the learned slope of :func:`prelu` may be 
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import ndtr
@@ -258,9 +259,7 @@ def _maxout_groups(z, k):
     k = check_scalar("k", k, low=1, integer=True)
     z = _as_array(z)
     if z.ndim == 0 or z.shape[-1] % k != 0:
-        raise ValueError(
-            f"z must have a last axis divisible by k={k} (groups of k pieces), got shape {z.shape}"
-        )
+        raise ValueError(f"z must have a last axis divisible by k={k} (groups of k pieces), got shape {z.shape}")
     return z.reshape(z.shape[:-1] + (z.shape[-1] // k, k)), k
 
 

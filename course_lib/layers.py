@@ -42,8 +42,7 @@ class Maxout(keras.layers.Layer):
         width = input_shape[-1]
         if width is None or width % self.pieces != 0:
             raise ValueError(
-                f"the input's last axis must be a multiple of pieces={self.pieces}, "
-                f"got shape {tuple(input_shape)}"
+                f"the input's last axis must be a multiple of pieces={self.pieces}, got shape {tuple(input_shape)}"
             )
         self.units = width // self.pieces
 
@@ -71,9 +70,7 @@ def _activation_layer(name, l, pieces):
     if name == "maxout":
         return Maxout(pieces, name=f"maxout_{l}")
     if name == "gelu":  # the exact z Φ(z), as course_lib.activations.gelu
-        return keras.layers.Activation(
-            lambda z: keras.activations.gelu(z, approximate=False), name=f"gelu_{l}"
-        )
+        return keras.layers.Activation(lambda z: keras.activations.gelu(z, approximate=False), name=f"gelu_{l}")
     return keras.layers.Activation(name, name=f"{name}_{l}")
 
 
@@ -116,8 +113,6 @@ def activation_mlp(
         layers.append(_activation_layer(activation, l, pieces))
     init = _seeded_initializer(kernel_initializer, seeds[-1])
     layers.append(
-        keras.layers.Dense(
-            n_outputs, activation="softmax", kernel_initializer=init, name=f"dense_{len(hidden) + 1}"
-        )
+        keras.layers.Dense(n_outputs, activation="softmax", kernel_initializer=init, name=f"dense_{len(hidden) + 1}")
     )
     return keras.Sequential(layers, name=name or f"{activation}_mlp")

@@ -4,14 +4,12 @@ finite differences, golden values, identities, stability at extreme inputs, argu
 import inspect
 import math
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
-import course_lib  # noqa: F401  (environment first)
 from course_lib import activations as A
-
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 # Points away from the kinks at 0 (for the rectifiers) and dense enough to cover both tails.
 Z = np.concatenate([np.linspace(-8.0, -0.05, 160), np.linspace(0.05, 8.0, 160)])

@@ -1,15 +1,13 @@
 """Tests for course_lib.layers: the Keras Maxout layer against course_lib.activations.maxout and
 TensorFlow's gradient, and the activation_mlp builder."""
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
-import course_lib  # noqa: F401  (environment first)
 from course_lib import activations as A
 from course_lib import layers as ly
-
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 
 def test_maxout_layer_matches_numpy_maxout():

@@ -1,17 +1,15 @@
 """Tests for course_lib.propagation: forward signals and per-example deltas against a NumPy forward
 pass and tf.GradientTape, and the summary statistics on hand-made arrays."""
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
-import course_lib  # noqa: F401  (environment first)
 from course_lib import activations as A
 from course_lib import layers as ly
 from course_lib import models
 from course_lib import propagation as P
-
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(7, 5))
