@@ -264,22 +264,24 @@ def _check_question(nb, q: Question, chapter: str | None) -> list[str]:
 
 
 def solution_lines(nb, min_length: int = 12) -> list[str]:
-    """Lines of the solutions that must not reach a student, stripped of markers and whitespace.
+    """Lines that must not reach a student, stripped of markers and surrounding whitespace.
 
-    From every solution block: the code between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` and the
-    code of lines ending in ``# SOLUTION``, and the lines of the worked-solution prose. Lines shorter
-    than ``min_length`` and lines that also occur outside the solutions are left out (they prove
-    nothing).
+    From every solution block: the code between ``# BEGIN SOLUTION`` and ``# END SOLUTION``, the code
+    of lines ending in ``# SOLUTION``, and the lines of the worked-solution prose; and the code of the
+    hidden tests. Lines shorter than ``min_length``, and lines that also occur (as a line or inside
+    one) in what the student may see (the chapter outside the solutions, the public tests), are left
+    out: they prove nothing.
     """
-    secret, public = [], set()
-    solution_cells = {i for q in questions(nb) for i in _inner(nb, q.cells.start, q.cells.stop - 1, "SOLUTION")}
-    test_cells = {i for q in questions(nb) for i in _inner(nb, q.cells.start, q.cells.stop - 1, "TESTS")}
+    secret, public = [], []
+    found = questions(nb)
+    solution_cells = {i for q in found for i in _inner(nb, q.cells.start, q.cells.stop - 1, "SOLUTION")}
+    test_cells = {i for q in found for i in _inner(nb, q.cells.start, q.cells.stop - 1, "TESTS")}
     for index, cell in enumerate(nb.cells):
         lines = cell.source.split("\n")
         if index in test_cells:
-            continue
-        if index not in solution_cells:
-            public.update(line.strip() for line in lines)
+            (secret if _is_hidden(cell) else public).extend(lines)
+        elif index not in solution_cells:
+            public += lines
         elif cell.cell_type == "markdown":
             if "{solution-" not in cell.source:
                 secret += lines
@@ -291,10 +293,11 @@ def solution_lines(nb, min_length: int = 12) -> list[str]:
                 elif inside or _MARKER_SUFFIX.search(line):
                     secret.append(_MARKER_SUFFIX.sub("", line))
                 else:
-                    public.add(line.strip())
+                    public.append(line)
+    visible = "\n".join(public)
     out = []
     for line in (s.strip() for s in secret):
-        if len(line) >= min_length and line not in public and line not in out:
+        if len(line) >= min_length and line not in visible and line not in out and line != "# HIDDEN":
             out.append(line)
     return out
 
