@@ -24,8 +24,16 @@ import numpy as np
 
 from course_lib.validation import check_seed
 
-__all__ = ["SEED", "FLOATX", "TF_ENVIRONMENT", "FIGSIZE", "PLOT_STYLE", "configure_environment", "setup",
-           "set_plot_style"]
+__all__ = [
+    "SEED",
+    "FLOATX",
+    "TF_ENVIRONMENT",
+    "FIGSIZE",
+    "PLOT_STYLE",
+    "configure_environment",
+    "setup",
+    "set_plot_style",
+]
 
 #: The seed every chapter starts from. Change it here, and only here.
 SEED = 0

@@ -61,9 +61,7 @@ def digits(test_size=0.25, seed=SEED, standardize=True, one_hot=False):
     test_size = check_scalar("test_size", test_size, low=0.0, high=1.0, low_open=True, high_open=True)
     seed = check_seed(seed)
     x, y = load_digits(return_X_y=True)
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=test_size, random_state=seed, stratify=y
-    )
+    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=test_size, random_state=seed, stratify=y)
     if standardize:
         mean = x_train.mean(axis=0)
         std = x_train.std(axis=0)
@@ -75,4 +73,3 @@ def digits(test_size=0.25, seed=SEED, standardize=True, one_hot=False):
     if one_hot:
         y_train, y_test = one_hot_labels(y_train, n_classes), one_hot_labels(y_test, n_classes)
     return Dataset(x_train.astype(np.float32), y_train, x_test.astype(np.float32), y_test, n_classes)
-

@@ -147,7 +147,7 @@ def layer_gradient_norms(model, x, y, loss="sparse_categorical_crossentropy"):
 
 
 def hidden_outputs(model, x):
-    """The outputs h_1, ..., h_{L−1} of the hidden Dense layers on the batch ``x`` (list of arrays in the model's dtype).
+    """The outputs h_1, ..., h_{L−1} of the hidden Dense layers on the batch ``x`` (arrays in the model's dtype).
 
     Runs ``x`` through the layers of a ``keras.Sequential`` one at a time and keeps the output of every
     Dense layer except the last (the output layer); a Dense layer's output includes its activation.
@@ -224,7 +224,7 @@ def train(
     record_gradient_norms=False,
     gradient_batch_size=256,
 ):
-    r"""Train ``model`` on ``data`` (a :class:`~course_lib.datasets.Dataset`) by mini-batch steps θ ← update(θ, ∇J_B(θ)).
+    r"""Train ``model`` on ``data`` (a :class:`~course_lib.datasets.Dataset`): steps θ ← update(θ, ∇J_B(θ)).
 
     Each epoch visits the training set once in a random order (a fresh permutation from
     ``numpy.random.default_rng(seed)``), in mini-batches B of ``batch_size``; each step computes the

@@ -7,8 +7,8 @@
   stored notebook output is identical on every run (nbval compares it).
 
 Helpers follow :mod:`course_lib.plotting`'s convention (``ax=`` or a new book-width figure; labelled
-axes, title, legend; they return the Axes). "Trajectories" may be a :class:`course_lib.optimizers.Trajectory`, an array of iterates (K + 1, 2),
-or a list of these.
+axes, title, legend; they return the Axes). "Trajectories" may be a
+:class:`course_lib.optimizers.Trajectory`, an array of iterates (K + 1, 2), or a list of these.
 """
 
 from __future__ import annotations
@@ -135,8 +135,19 @@ def _legend_handles(ax, has_minimum, has_paths):
 # --------------------------------------------------------------------------------------------------
 # Public plots
 # --------------------------------------------------------------------------------------------------
-def plot_contours(objective, trajectories=(), labels=None, xlim=None, ylim=None, ax=None, levels=30,
-                  log_levels=False, resolution=300, title=None, equal_aspect=True):
+def plot_contours(
+    objective,
+    trajectories=(),
+    labels=None,
+    xlim=None,
+    ylim=None,
+    ax=None,
+    levels=30,
+    log_levels=False,
+    resolution=300,
+    title=None,
+    equal_aspect=True,
+):
     """Contours of a 2-D ``objective`` with optimizer paths drawn on top; returns the axes.
 
     Parameters: ``trajectories`` (a Trajectory, an array (K + 1, 2), or a list of them; may be empty),
@@ -169,8 +180,17 @@ def plot_contours(objective, trajectories=(), labels=None, xlim=None, ylim=None,
     return ax
 
 
-def plot_loss(values_or_list, labels=None, bound=None, ax=None, min_value=0.0, bound_label="bound",
-              title="Suboptimality", xlabel="iteration $k$", ylabel=r"$h(\theta_k) - h^*$"):
+def plot_loss(
+    values_or_list,
+    labels=None,
+    bound=None,
+    ax=None,
+    min_value=0.0,
+    bound_label="bound",
+    title="Suboptimality",
+    xlabel="iteration $k$",
+    ylabel=r"$h(\theta_k) - h^*$",
+):
     """Plot h(θ_k) − h* against k on a log scale, for one or several runs; returns the axes.
 
     Parameters: ``values_or_list`` (values h(θ_0) ... h(θ_K) as an array or a Trajectory, or a list of
@@ -205,8 +225,20 @@ def plot_loss(values_or_list, labels=None, bound=None, ax=None, min_value=0.0, b
     return ax
 
 
-def animate_trajectories(objective, trajectories, labels=None, frames=40, xlim=None, ylim=None, levels=15,
-                         log_levels=False, interval=150, figsize=(5, 4), dpi=72, title=None):
+def animate_trajectories(
+    objective,
+    trajectories,
+    labels=None,
+    frames=40,
+    xlim=None,
+    ylim=None,
+    levels=15,
+    log_levels=False,
+    interval=150,
+    figsize=(5, 4),
+    dpi=72,
+    title=None,
+):
     """Animate optimizer paths on the contours of a 2-D objective; returns ``IPython.display.HTML``.
 
     The paths grow over ``frames`` frames (2 ... 60, default 40; frame j shows the first

@@ -102,7 +102,9 @@ def plot_curves(
     longest = max(len(v) for v in series.values())
     x = np.arange(1, longest + 1) if x is None else np.asarray(x, dtype=np.float64)
     if x.ndim != 1 or len(x) < longest:
-        raise ValueError(f"x must be a 1-D array at least as long as the longest series ({longest}), got shape {x.shape}")
+        raise ValueError(
+            f"x must be a 1-D array at least as long as the longest series ({longest}), got shape {x.shape}"
+        )
     ax = new_axes(ax)
     styles = styles or {}
     for label, values in series.items():

@@ -75,7 +75,10 @@ def test_modules_import_without_tensorflow():
 
 
 def test_user_settings_pass_through_and_defaults_fill_the_rest():
-    code = "import json, os, course_lib\nprint(json.dumps({k: os.environ.get(k) for k in course_lib.config.TF_ENVIRONMENT}))"
+    code = (
+        "import json, os, course_lib\n"
+        "print(json.dumps({k: os.environ.get(k) for k in course_lib.config.TF_ENVIRONMENT}))"
+    )
     user = {"TF_ENABLE_ONEDNN_OPTS": "1", "TF_CPP_MIN_LOG_LEVEL": "1"}
     seen = json.loads(_python(code, **user))
     assert seen["TF_ENABLE_ONEDNN_OPTS"] == "1" and seen["TF_CPP_MIN_LOG_LEVEL"] == "1"
@@ -116,10 +119,17 @@ def test_setup_turns_on_op_determinism():
     assert tf_config.is_op_determinism_enabled()
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"seed": -1}, "seed must be"), ({"seed": 1.5}, "seed must be"), ({"seed": "0"}, "seed must be"),
-    ({"seed": None}, "seed must be"), ({"floatx": "float128"}, "floatx must be"), ({"floatx": 64}, "floatx must be"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"seed": -1}, "seed must be"),
+        ({"seed": 1.5}, "seed must be"),
+        ({"seed": "0"}, "seed must be"),
+        ({"seed": None}, "seed must be"),
+        ({"floatx": "float128"}, "floatx must be"),
+        ({"floatx": 64}, "floatx must be"),
+    ],
+)
 def test_setup_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         course_lib.setup(**kwargs)

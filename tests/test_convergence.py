@@ -31,9 +31,15 @@ def test_gd_rate_run_is_the_experiment_written_out():
     np.testing.assert_array_equal(run.trajectory.thetas, traj.thetas)
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"kappa": 0.5}, "kappa"), ({"steps": -1}, "steps"), ({"seed": -1}, "seed"), ({"dim": 0}, "dim"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"kappa": 0.5}, "kappa"),
+        ({"steps": -1}, "steps"),
+        ({"seed": -1}, "seed"),
+        ({"dim": 0}, "dim"),
+    ],
+)
 def test_gd_rate_run_validates(kwargs, match):
     args = {"kappa": 10, "steps": 5, "seed": 0} | kwargs
     with pytest.raises(ValueError, match=match):

@@ -7,25 +7,10 @@ import pytest
 
 import course_lib
 from course_lib import keras_compat as kc
-from course_lib import objectives as ob
 from course_lib import optimizers as opt
 from course_lib import schedules
 
 STEPS = 200
-
-
-def _problems():
-    """A 2-D (κ ≈ 22) and a 5-D (κ = 8) quadratic with nonzero minimizers, and starting points.
-
-    Near the minimum RMSProp with a constant rate keeps oscillating, and the oscillation can be chaotic
-    (round-off differences between TF's matvec and NumPy's grow to 0.2 within 66 steps with ρ = 0.875 on
-    the 2-D problem); the recipes' ρ = 0.75 on these two problems keeps both runs in step to round-off."""
-    two = ob.Quadratic([[3.0, 1.0], [1.0, 0.5]], [1.0, -2.0])
-    rng = np.random.default_rng(0)
-    Q, _ = np.linalg.qr(rng.normal(size=(5, 5)))
-    A = Q @ np.diag([0.5, 1.0, 1.5, 2.5, 4.0]) @ Q.T
-    five = ob.Quadratic(0.5 * (A + A.T), rng.normal(size=5))
-    return [(two, np.array([2.0, -1.5])), (five, rng.normal(size=5))]
 
 
 def _max_diff(a, b):
@@ -43,8 +28,8 @@ def _theirs(keras_optimizer, problem):
 
 # ---- the table's recipes ------------------------------------------------------------------------------
 @pytest.mark.parametrize("convention", kc.CONVENTIONS, ids=lambda c: c.topic)
-def test_every_recipe_reproduces_keras(convention):
-    for problem in _problems():
+def test_every_recipe_reproduces_keras(convention, problems):
+    for problem in problems:
         keras_optimizer, ours = kc.recipe_pair(convention)  # fresh Keras optimizer per run
         difference = _max_diff(_ours(ours, problem), _theirs(keras_optimizer, problem))
         assert difference < convention.tolerance, (convention.topic, difference)
@@ -52,8 +37,16 @@ def test_every_recipe_reproduces_keras(convention):
 
 def test_table_covers_every_optimizer_and_the_conventions():
     topics = [c.topic for c in kc.CONVENTIONS]
-    for required in ("gradient descent", "SGD with momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam",
-                     "defaults", "schedules"):
+    for required in (
+        "gradient descent",
+        "SGD with momentum",
+        "Nesterov",
+        "AdaGrad",
+        "RMSProp",
+        "Adam",
+        "defaults",
+        "schedules",
+    ):
         assert required in topics
     for convention in kc.CONVENTIONS:
         assert 0 < convention.tolerance <= 1e-5
@@ -61,10 +54,10 @@ def test_table_covers_every_optimizer_and_the_conventions():
         assert convention.course_lib_recipe.startswith("optimizers.")
 
 
-def test_keras_trajectory_is_independent_of_course_lib_and_validates():
+def test_keras_trajectory_is_independent_of_course_lib_and_validates(problems):
     import keras
 
-    f, theta0 = _problems()[0]
+    f, theta0 = problems[0]
     thetas = kc.keras_trajectory(keras.optimizers.SGD(learning_rate=0.125), f, theta0, steps=3)
     expected = [theta0]
     for _ in range(3):  # written out: θ ← θ − α(Aθ − b)
@@ -75,12 +68,12 @@ def test_keras_trajectory_is_independent_of_course_lib_and_validates():
 
 
 # ---- each conversion matters --------------------------------------------------------------------------
-def test_lecture_nesterov_iterates_are_keras_look_ahead_points():
+def test_lecture_nesterov_iterates_are_keras_look_ahead_points(problems):
     """Keras's variable φ_k is the lecture's look-ahead point θ_k + αμv_k = θ_k + μ(θ_k − θ_{k−1})."""
     import keras
 
     alpha, mu = 0.125, 0.75
-    for problem in _problems():
+    for problem in problems:
         ours = _ours(opt.Momentum(alpha, mu, nesterov=True), problem)
         phi = _theirs(keras.optimizers.SGD(learning_rate=alpha, momentum=mu, nesterov=True), problem)
         look_ahead = ours.copy()
@@ -89,24 +82,25 @@ def test_lecture_nesterov_iterates_are_keras_look_ahead_points():
         assert _max_diff(ours, phi) > 1e-2  # the stored points really differ
 
 
-def test_momentum_with_a_schedule_needs_keras_form():
+def test_momentum_with_a_schedule_needs_keras_form(problems):
     import keras
 
     schedule = schedules.InverseTime(0.125, k0=20.0)
-    problem = _problems()[0]
+    problem = problems[0]
     for nesterov in (False, True):
-        theirs = _theirs(keras.optimizers.SGD(learning_rate=schedule.to_keras(), momentum=0.75, nesterov=nesterov),
-                         problem)
+        theirs = _theirs(
+            keras.optimizers.SGD(learning_rate=schedule.to_keras(), momentum=0.75, nesterov=nesterov), problem
+        )
         keras_form = _ours(opt.Momentum(schedule, 0.75, nesterov=nesterov, keras_form=True), problem)
         lecture = _ours(opt.Momentum(schedule, 0.75, nesterov=nesterov), problem)
         assert _max_diff(keras_form, theirs) < 1e-6
         assert _max_diff(lecture, theirs) > 1e-3
 
 
-def test_lecture_adagrad_rmsprop_adam_differ_from_keras_only_where_the_table_says():
+def test_lecture_adagrad_rmsprop_adam_differ_from_keras_only_where_the_table_says(problems):
     import keras
 
-    problem = _problems()[0]
+    problem = problems[0]
     adagrad = _theirs(keras.optimizers.Adagrad(learning_rate=0.25), problem)
     assert _max_diff(_ours(opt.AdaGrad(0.25, eps=1e-7), problem), adagrad) > 1e-3  # r₀ = 0 vs 0.1
     adagrad_r0 = _theirs(keras.optimizers.Adagrad(learning_rate=0.25, initial_accumulator_value=0.0), problem)
@@ -119,11 +113,11 @@ def test_lecture_adagrad_rmsprop_adam_differ_from_keras_only_where_the_table_say
 
 
 # ---- the float32 notes --------------------------------------------------------------------------------
-def test_note_learning_rate_is_kept_in_the_default_float_type():
+def test_note_learning_rate_is_kept_in_the_default_float_type(problems):
     import keras
 
     assert "variable of its default float type" in kc.FLOAT32_NOTES[0]
-    problem = _problems()[1]
+    problem = problems[1]
     course_lib.setup(floatx="float32")  # Keras's own default (conftest restores the book's float64)
     theirs = _theirs(keras.optimizers.SGD(learning_rate=0.1), problem)
     assert 1e-12 < _max_diff(_ours(opt.GradientDescent(0.1), problem), theirs) < 1e-6
@@ -133,12 +127,12 @@ def test_note_learning_rate_is_kept_in_the_default_float_type():
     assert _max_diff(_ours(opt.GradientDescent(0.1), problem), theirs) < 1e-12
 
 
-def test_note_adam_rounds_betas_through_float32():
+def test_note_adam_rounds_betas_through_float32(problems):
     """Keras's float64 Adam computes β₂ᵗ from float32(0.999) but updates m, v with the exact floats."""
     import keras
 
     assert "Adam" in kc.FLOAT32_NOTES[1]
-    f, theta0 = _problems()[1]
+    f, theta0 = problems[1]
     theirs = _theirs(keras.optimizers.Adam(learning_rate=0.0625), (f, theta0))
     ours = _ours(opt.Adam(0.0625, 0.9, 0.999, eps=1e-7, keras_bias_correction=True), (f, theta0))
     assert 1e-7 < _max_diff(ours, theirs) < 1e-4
@@ -153,11 +147,11 @@ def test_note_adam_rounds_betas_through_float32():
     assert _max_diff(np.array(replica), theirs) < 1e-12
 
 
-def test_note_adagrad_starts_at_float32_one_tenth():
+def test_note_adagrad_starts_at_float32_one_tenth(problems):
     import keras
 
     assert "float32(0.1)" in kc.FLOAT32_NOTES[2]
-    for problem in _problems():
+    for problem in problems:
         theirs = _theirs(keras.optimizers.Adagrad(learning_rate=0.25), problem)
         flags = dict(eps=1e-7, eps_inside_sqrt=True)
         exact = opt.AdaGrad(0.25, initial_accumulator=float(np.float32(0.1)), **flags)

@@ -2,14 +2,13 @@
 norms against a NumPy backprop (itself checked by finite differences), the training loop against
 Keras's fit, determinism, divergence, dead-unit counting, argument checks."""
 
+import keras  # noqa: E402
 import numpy as np
 import pytest
 
 import course_lib  # noqa: F401
 from course_lib import datasets as D
 from course_lib import models as M
-
-import keras  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +124,16 @@ def test_one_full_batch_step_equals_keras_fit(small):
 def test_train_history_and_determinism(data):
     def run():
         m = M.mlp(64, hidden=(16, 16), seed=1)
-        h = M.train(m, data, epochs=3, batch_size=64, optimizer=keras.optimizers.SGD(learning_rate=0.1),
-                    seed=2, record_gradient_norms=True, gradient_batch_size=100)
+        h = M.train(
+            m,
+            data,
+            epochs=3,
+            batch_size=64,
+            optimizer=keras.optimizers.SGD(learning_rate=0.1),
+            seed=2,
+            record_gradient_norms=True,
+            gradient_batch_size=100,
+        )
         return m, h
 
     m1, h1 = run()
@@ -134,8 +141,10 @@ def test_train_history_and_determinism(data):
     assert isinstance(h1, M.History) and h1.epochs_run == 3 and not h1.diverged
     assert h1.loss.shape == h1.test_loss.shape == h1.test_accuracy.shape == (3,)
     assert h1.grad_norms.shape == (4, 3)
-    np.testing.assert_array_equal(h1.grad_norms[0], M.layer_gradient_norms(M.mlp(64, hidden=(16, 16), seed=1),
-                                                                           data.x_train[:100], data.y_train[:100]))
+    np.testing.assert_array_equal(
+        h1.grad_norms[0],
+        M.layer_gradient_norms(M.mlp(64, hidden=(16, 16), seed=1), data.x_train[:100], data.y_train[:100]),
+    )
     np.testing.assert_array_equal(h1.grad_norms[-1], M.layer_gradient_norms(m1, data.x_train[:100], data.y_train[:100]))
     for field in ["loss", "test_loss", "test_accuracy", "grad_norms"]:
         np.testing.assert_array_equal(getattr(h1, field), getattr(h2, field))
@@ -145,8 +154,14 @@ def test_train_history_and_determinism(data):
     # test metrics are those of the final model
     probs = m1.predict(data.x_test, verbose=0)
     assert h1.test_accuracy[-1] == pytest.approx(np.mean(probs.argmax(1) == data.y_test))
-    h3 = M.train(M.mlp(64, hidden=(16, 16), seed=1), data, epochs=1, batch_size=64,
-                 optimizer=keras.optimizers.SGD(learning_rate=0.1), seed=3)
+    h3 = M.train(
+        M.mlp(64, hidden=(16, 16), seed=1),
+        data,
+        epochs=1,
+        batch_size=64,
+        optimizer=keras.optimizers.SGD(learning_rate=0.1),
+        seed=3,
+    )
     assert h3.loss[0] != h1.loss[0] and h3.grad_norms is None  # another shuffling order
 
 
@@ -166,8 +181,9 @@ def test_train_with_one_hot_labels_and_regression_output(small):
 def test_divergence_is_reported_not_raised(data):
     course_lib.setup(floatx="float32")  # overflows quickly (conftest restores float64 for the next test)
     m = M.mlp(64, hidden=(16, 16), seed=0)
-    h = M.train(m, data, epochs=5, batch_size=32, optimizer=keras.optimizers.SGD(learning_rate=1e4),
-                record_gradient_norms=True)
+    h = M.train(
+        m, data, epochs=5, batch_size=32, optimizer=keras.optimizers.SGD(learning_rate=1e4), record_gradient_norms=True
+    )
     assert h.diverged and h.epochs_run < 5 and np.isnan(h.loss[-1])
     assert h.grad_norms.shape == (h.epochs_run + 1, 3)
     # NaN units are not counted as dead: the fraction counts only units that output exactly 0
@@ -180,10 +196,10 @@ def test_divergence_is_reported_not_raised(data):
 def hand_built():
     """Inputs in [0, 1]²; layer 1: units 1 and 2 dead (always negative); layer 2: unit 0 dead."""
     m = M.mlp(2, hidden=(4, 2), n_outputs=2)
-    m.layers[0].set_weights([np.array([[1, 0, -1, 0], [0, 0, 0, 1]], np.float32),
-                             np.array([0, -1, -10, 0.5], np.float32)])
-    m.layers[1].set_weights([np.array([[-1, 1], [0, 0], [0, 0], [-1, 1]], np.float32),
-                             np.array([0, 0], np.float32)])
+    m.layers[0].set_weights(
+        [np.array([[1, 0, -1, 0], [0, 0, 0, 1]], np.float32), np.array([0, -1, -10, 0.5], np.float32)]
+    )
+    m.layers[1].set_weights([np.array([[-1, 1], [0, 0], [0, 0], [-1, 1]], np.float32), np.array([0, 0], np.float32)])
     return m
 
 
@@ -226,8 +242,13 @@ def test_bad_arguments_raise(call, match):
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [({"epochs": 0}, "epochs"), ({"batch_size": 0}, "batch_size"), ({"optimizer": "sgd"}, "optimizer"),
-     ({"seed": 1.5}, "seed"), ({"gradient_batch_size": 0}, "gradient_batch_size")],
+    [
+        ({"epochs": 0}, "epochs"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"optimizer": "sgd"}, "optimizer"),
+        ({"seed": 1.5}, "seed"),
+        ({"gradient_batch_size": 0}, "gradient_batch_size"),
+    ],
 )
 def test_train_bad_arguments_raise(small, kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -241,8 +262,11 @@ def test_train_bad_arguments_raise(small, kwargs, match):
 def tiny():
     keras.utils.set_random_seed(11)
     model = keras.Sequential(  # float32 on purpose: to_float64 and float32 computation are tested
-        [keras.Input(shape=(3,), dtype="float32"), keras.layers.Dense(4, activation="tanh", dtype="float32"),
-         keras.layers.Dense(3, dtype="float32")]
+        [
+            keras.Input(shape=(3,), dtype="float32"),
+            keras.layers.Dense(4, activation="tanh", dtype="float32"),
+            keras.layers.Dense(3, dtype="float32"),
+        ]
     )
     model64 = M.to_float64(model)
     rng = np.random.default_rng(0)
@@ -285,7 +309,10 @@ def test_network_loss_gradient_matches_finite_differences(tiny):
     g = M.NetworkLoss(model64, x, y, loss, compile=False).grad()
     eps = 1e-6
     fd = np.array(
-        [(_mean_loss_numpy(theta + eps * e, x, y) - _mean_loss_numpy(theta - eps * e, x, y)) / (2 * eps) for e in np.eye(theta.size)]
+        [
+            (_mean_loss_numpy(theta + eps * e, x, y) - _mean_loss_numpy(theta - eps * e, x, y)) / (2 * eps)
+            for e in np.eye(theta.size)
+        ]
     )
     np.testing.assert_allclose(g, fd, atol=1e-9)
 

@@ -1,10 +1,10 @@
 """Tests for course_lib.objectives: values (golden), gradients and Hessians against tf.GradientTape
 (float64) and central finite differences, vectorization, critical points, validation."""
 
-import course_lib  # noqa: F401  (environment first)
 import numpy as np
 import pytest
 
+import course_lib  # noqa: F401  (environment first)
 from course_lib import objectives as ob
 
 POINTS = np.array([[0.3, -0.7], [-1.2, 1.0], [2.0, 0.5], [-0.4, -2.2]])
@@ -267,7 +267,10 @@ def test_quadratic_with_eigenvalues():
     B = ob.Quadratic.with_eigenvalues(eigenvalues, np.random.default_rng(0)).A
     np.testing.assert_array_equal(A, B)
     # Haar eigenvectors: the first eigenvector's first coordinate squared has mean 1/n
-    firsts = [np.linalg.eigh(ob.Quadratic.with_eigenvalues([1.0, 2.0, 3.0], np.random.default_rng(s)).A)[1][0, 0] ** 2 for s in range(2000)]
+    firsts = [
+        np.linalg.eigh(ob.Quadratic.with_eigenvalues([1.0, 2.0, 3.0], np.random.default_rng(s)).A)[1][0, 0] ** 2
+        for s in range(2000)
+    ]
     assert abs(np.mean(firsts) - 1 / 3) < 0.03
     np.testing.assert_allclose((f.L, f.mu, f.kappa), (100.0, 0.01, 1e4), rtol=1e-10)
     with_b = ob.Quadratic.with_eigenvalues([1.0, 4.0], np.random.default_rng(1), b=[1.0, 2.0])

@@ -65,8 +65,12 @@ def test_plot_contours_on_himmelblau_marks_all_four_minima():
 def test_plot_loss_subtracts_h_star_masks_nonpositive_and_draws_the_bound():
     f, runs = _runs()
     rate = ((f.kappa - 1) / (f.kappa + 1)) ** 2
-    ax = op.plot_loss(runs, labels=["GD", "momentum"], min_value=f.min_value,
-                      bound=lambda k: (runs[0].values[0] - f.min_value) * rate**k)
+    ax = op.plot_loss(
+        runs,
+        labels=["GD", "momentum"],
+        min_value=f.min_value,
+        bound=lambda k: (runs[0].values[0] - f.min_value) * rate**k,
+    )
     assert ax.get_yscale() == "log"
     assert _legend_texts(ax) == ["GD", "momentum", "bound"]
     lines = ax.get_lines()

@@ -4,10 +4,10 @@ tests/test_keras_compat.py, which executes every recipe of course_lib.keras_comp
 
 import warnings
 
-import course_lib  # noqa: F401  (environment first)
 import numpy as np
 import pytest
 
+import course_lib  # noqa: F401  (environment first)
 from course_lib import objectives as ob
 from course_lib import optimizers as opt
 from course_lib import schedules
@@ -15,24 +15,14 @@ from course_lib import schedules
 STEPS = 200
 
 
-def _problems():
-    """A 2-D (κ ≈ 22) and a 5-D (κ = 8) quadratic with nonzero minimizers, and starting points."""
-    two = ob.Quadratic([[3.0, 1.0], [1.0, 0.5]], [1.0, -2.0])
-    rng = np.random.default_rng(0)
-    Q, _ = np.linalg.qr(rng.normal(size=(5, 5)))
-    A = Q @ np.diag([0.5, 1.0, 1.5, 2.5, 4.0]) @ Q.T
-    five = ob.Quadratic(0.5 * (A + A.T), rng.normal(size=5))
-    return [(two, np.array([2.0, -1.5])), (five, rng.normal(size=5))]
-
-
 def _max_diff(a, b):
     assert a.shape == b.shape
     return float(np.max(np.abs(a - b)))
 
 
-def test_adam_keras_epsilon_is_a_time_varying_lecture_epsilon():
+def test_adam_keras_epsilon_is_a_time_varying_lecture_epsilon(problems):
     """One step at t = 1: Keras's form with ε equals the lecture's with ε₁ = ε/√(1 − β₂)."""
-    f, theta0 = _problems()[0]
+    f, theta0 = problems[0]
     eps, beta2 = 1e-3, 0.99
     keras_form = opt.Adam(0.1, 0.9, beta2, eps=eps, keras_bias_correction=True)
     lecture = opt.Adam(0.1, 0.9, beta2, eps=eps / np.sqrt(1 - beta2))
@@ -45,8 +35,8 @@ def test_adam_keras_epsilon_is_a_time_varying_lecture_epsilon():
 
 
 # ---- Newton -----------------------------------------------------------------------------------------
-def test_newton_reaches_the_minimizer_of_a_quadratic_in_one_step():
-    for f, theta0 in _problems():
+def test_newton_reaches_the_minimizer_of_a_quadratic_in_one_step(problems):
+    for f, theta0 in problems:
         traj = opt.run(opt.Newton(), f, theta0, 1)
         np.testing.assert_allclose(traj.thetas[1], f.minimizer, atol=1e-12)
         assert traj.values[1] == pytest.approx(f.min_value, abs=1e-12)
@@ -105,8 +95,8 @@ def _all_optimizers():
 
 
 @pytest.mark.parametrize("optimizer", _all_optimizers(), ids=repr)
-def test_trajectory_shapes_and_values(optimizer):
-    f, theta0 = _problems()[1]
+def test_trajectory_shapes_and_values(optimizer, problems):
+    f, theta0 = problems[1]
     traj = opt.run(optimizer, f, theta0, 50)
     assert traj.thetas.shape == (51, 5) and traj.values.shape == (51,) and traj.diverged is False
     np.testing.assert_array_equal(traj.thetas[0], theta0)
@@ -115,8 +105,8 @@ def test_trajectory_shapes_and_values(optimizer):
 
 
 @pytest.mark.parametrize("optimizer", _all_optimizers(), ids=repr)
-def test_optimizers_are_pure_and_reusable(optimizer):
-    f, theta0 = _problems()[0]
+def test_optimizers_are_pure_and_reusable(optimizer, problems):
+    f, theta0 = problems[0]
     first = opt.run(optimizer, f, theta0, 30)
     second = opt.run(optimizer, f, theta0, 30)
     np.testing.assert_array_equal(first.thetas, second.thetas)
@@ -132,16 +122,16 @@ def test_optimizers_are_pure_and_reusable(optimizer):
         new_state.count = 5  # NamedTuple: immutable
 
 
-def test_steps_zero_returns_theta0_only():
-    f, theta0 = _problems()[0]
+def test_steps_zero_returns_theta0_only(problems):
+    f, theta0 = problems[0]
     traj = opt.run(opt.Adam(), f, theta0, 0)
     assert traj.thetas.shape == (1, 2) and traj.values.shape == (1,)
     np.testing.assert_array_equal(traj.thetas[0], theta0)
     assert traj.values[0] == f.value(theta0) and not traj.diverged
 
 
-def test_gradient_descent_converges_below_2_over_L_and_diverges_above_without_warnings():
-    f, theta0 = _problems()[1]
+def test_gradient_descent_converges_below_2_over_L_and_diverges_above_without_warnings(problems):
+    f, theta0 = problems[1]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         good = opt.run(opt.GradientDescent(1.9 / f.L), f, theta0, 2000)
@@ -161,9 +151,9 @@ def test_divergence_to_overflow_is_a_result_not_a_warning():
     assert custom.diverged and len(custom.values) <= len(traj.values)
 
 
-def test_gradient_descent_rate_on_a_quadratic():
+def test_gradient_descent_rate_on_a_quadratic(problems):
     """α = 2/(L + μ): ‖θ_k − θ*‖ <= ((κ − 1)/(κ + 1))^k ‖θ_0 − θ*‖ (chapter 05)."""
-    f, theta0 = _problems()[1]
+    f, theta0 = problems[1]
     traj = opt.run(opt.GradientDescent(2.0 / (f.L + f.mu)), f, theta0, 60)
     errors = np.linalg.norm(traj.thetas - f.minimizer, axis=1)
     rate = (f.kappa - 1) / (f.kappa + 1)
@@ -172,8 +162,8 @@ def test_gradient_descent_rate_on_a_quadratic():
     assert np.all(np.diff(monotone) < 0)
 
 
-def test_schedule_as_learning_rate_equals_a_manual_loop():
-    f, theta0 = _problems()[0]
+def test_schedule_as_learning_rate_equals_a_manual_loop(problems):
+    f, theta0 = problems[0]
     schedule = schedules.ExponentialDecay(0.3, rate=0.9)
     traj = opt.run(opt.GradientDescent(schedule), f, theta0, 20)
     theta = theta0.copy()
@@ -182,8 +172,8 @@ def test_schedule_as_learning_rate_equals_a_manual_loop():
     np.testing.assert_allclose(traj.thetas[-1], theta, rtol=1e-14)
 
 
-def test_stochastic_gradients_through_the_objective():
-    f, theta0 = _problems()[0]
+def test_stochastic_gradients_through_the_objective(problems):
+    f, theta0 = problems[0]
     clean = opt.run(opt.GradientDescent(0.1), f, theta0, 100)
     same = opt.run(opt.GradientDescent(0.1), ob.NoisyGradient(f, 0.0), theta0, 100)
     np.testing.assert_array_equal(clean.thetas, same.thetas)
@@ -224,8 +214,8 @@ def test_hyperparameter_validation(make, match):
         make()
 
 
-def test_run_validation():
-    f, theta0 = _problems()[0]
+def test_run_validation(problems):
+    f, theta0 = problems[0]
     gd = opt.GradientDescent()
     with pytest.raises(ValueError, match="theta0"):
         opt.run(gd, f, np.zeros(3))
@@ -264,11 +254,17 @@ def test_hyperparameters_are_frozen_after_validation(optimizer):
     assert optimizer.learning_rate >= 0
 
 
-def test_state_carries_the_step_count_so_a_hand_loop_advances_the_schedule():
-    f, theta0 = _problems()[0]
+def test_state_carries_the_step_count_so_a_hand_loop_advances_the_schedule(problems):
+    f, theta0 = problems[0]
     schedule = schedules.ExponentialDecay(0.3, rate=0.5)
-    for optimizer in (opt.GradientDescent(schedule), opt.Momentum(schedule, 0.5), opt.Adam(schedule),
-                      opt.AdaGrad(schedule), opt.RMSProp(schedule), opt.Newton(schedule)):
+    for optimizer in (
+        opt.GradientDescent(schedule),
+        opt.Momentum(schedule, 0.5),
+        opt.Adam(schedule),
+        opt.AdaGrad(schedule),
+        opt.RMSProp(schedule),
+        opt.Newton(schedule),
+    ):
         theta, state = theta0.copy(), optimizer.init(theta0)
         assert state.count == 0
         for k in range(5):
@@ -277,16 +273,16 @@ def test_state_carries_the_step_count_so_a_hand_loop_advances_the_schedule():
         np.testing.assert_array_equal(theta, opt.run(optimizer, f, theta0, 5).thetas[-1])
 
 
-def test_a_constant_rate_run_differs_from_a_scheduled_one():
+def test_a_constant_rate_run_differs_from_a_scheduled_one(problems):
     """The schedule is really read at every step: with a decaying α the iterates differ from α_0 fixed."""
-    f, theta0 = _problems()[0]
+    f, theta0 = problems[0]
     decaying = opt.run(opt.GradientDescent(schedules.ExponentialDecay(0.3, rate=0.5)), f, theta0, 5)
     frozen = opt.run(opt.GradientDescent(0.3), f, theta0, 5)
     assert _max_diff(decaying.thetas, frozen.thetas) > 1e-2
 
 
-def test_update_has_no_separate_step_argument():
-    f, theta0 = _problems()[0]
+def test_update_has_no_separate_step_argument(problems):
+    f, theta0 = problems[0]
     gd = opt.GradientDescent(0.1)
     with pytest.raises(TypeError):
         gd.update(theta0, gd.init(theta0), f, 0)

@@ -32,14 +32,26 @@ def test_plot_activations_accepts_activation_objects_and_a_grid():
 
 
 def test_plot_curves():
-    ax = P.plot_curves({"relu": [2.0, 1.0, 0.5], "sigmoid": [2.3, 2.3]}, xlabel="epoch", ylabel="loss",
-                       title="Training loss", logy=True, marker="o", styles={"sigmoid": {"linestyle": "--"}})
+    ax = P.plot_curves(
+        {"relu": [2.0, 1.0, 0.5], "sigmoid": [2.3, 2.3]},
+        xlabel="epoch",
+        ylabel="loss",
+        title="Training loss",
+        logy=True,
+        marker="o",
+        styles={"sigmoid": {"linestyle": "--"}},
+    )
     lines = ax.get_lines()
     assert [line.get_label() for line in lines] == ["relu", "sigmoid"]
     np.testing.assert_array_equal(lines[0].get_xdata(), [1, 2, 3])
     np.testing.assert_array_equal(lines[1].get_xdata(), [1, 2])  # a run that stopped early
     assert lines[1].get_linestyle() == "--"
-    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title(), ax.get_yscale()) == ("epoch", "loss", "Training loss", "log")
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title(), ax.get_yscale()) == (
+        "epoch",
+        "loss",
+        "Training loss",
+        "log",
+    )
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["relu", "sigmoid"]
 
 

@@ -2,10 +2,10 @@
 convention: Keras's step = optimizer.iterations = k, 0 at the first update), averages of iterates
 against direct loops and against Keras's EMA, validation."""
 
-import course_lib  # noqa: F401  (environment first)
 import numpy as np
 import pytest
 
+import course_lib  # noqa: F401  (environment first)
 from course_lib import objectives as ob
 from course_lib import optimizers as opt
 from course_lib import schedules as sch
@@ -194,10 +194,18 @@ def test_repr():
     assert repr(sch.LinearDecay(1.0, 0.1, 10)) == "LinearDecay(initial=1.0, final=0.1, tau=10.0)"
 
 
-@pytest.mark.parametrize("schedule", [
-    sch.Constant(0.1), sch.InverseTime(0.1, 10), sch.LinearDecay(0.1, 0.01, 50),
-    sch.StepDecay(0.1, 0.5, 10), sch.ExponentialDecay(0.1, 0.9), sch.CosineDecay(0.1, 50),
-], ids=lambda s: type(s).__name__)
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        sch.Constant(0.1),
+        sch.InverseTime(0.1, 10),
+        sch.LinearDecay(0.1, 0.01, 50),
+        sch.StepDecay(0.1, 0.5, 10),
+        sch.ExponentialDecay(0.1, 0.9),
+        sch.CosineDecay(0.1, 50),
+    ],
+    ids=lambda s: type(s).__name__,
+)
 def test_parameters_are_frozen_after_validation(schedule):
     before = schedule(7)
     name = next(iter(vars(schedule)))
