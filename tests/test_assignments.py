@@ -54,23 +54,44 @@ def _fixture_notebook(hidden_rate="bool(np.isclose(eta_max, 0.5))"):
         nbformat.v4.new_markdown_cell("# 98. Fixture chapter\n\nA tiny chapter for the kit's tests."),
         nbformat.v4.new_code_cell("import numpy as np\n\nfrom course_lib import quiz"),
         nbformat.v4.new_markdown_cell("## Exercises"),
-        ex.quick_check_cell("qc98-slope", [
-            {"question": "Where is the sigmoid's slope largest?", "type": "multiple_choice",
-             "answers": [{"answer": "at 0", "correct": True, "feedback": "Yes."},
-                         {"answer": "far out", "correct": False, "feedback": "No."}]}]),
+        ex.quick_check_cell(
+            "qc98-slope",
+            [
+                {
+                    "question": "Where is the sigmoid's slope largest?",
+                    "type": "multiple_choice",
+                    "answers": [
+                        {"answer": "at 0", "correct": True, "feedback": "Yes."},
+                        {"answer": "far out", "correct": False, "feedback": "No."},
+                    ],
+                }
+            ],
+        ),
         ex.assignment_config_cell(CHAPTER),
     ]
     nb.cells += ex.autograded_question(
-        "ex98-sigmoid-grad", "The sigmoid's derivative", 1, PROMPT_GRAD, SOLUTION_GRAD,
+        "ex98-sigmoid-grad",
+        "The sigmoid's derivative",
+        1,
+        PROMPT_GRAD,
+        SOLUTION_GRAD,
         [(MESSAGE_GRAD, "bool(np.isclose(sigmoid_grad(0.0), 0.25))")],
-        ["_z = np.linspace(-10, 10, 201)\n_s = 1 / (1 + np.exp(-_z))\n"
-         "bool(np.allclose(sigmoid_grad(_z), _s * (1 - _s)))"],
-        worked="Differentiate the quotient: the derivative is the product s (1 - s).")
+        [
+            "_z = np.linspace(-10, 10, 201)\n_s = 1 / (1 + np.exp(-_z))\n"
+            "bool(np.allclose(sigmoid_grad(_z), _s * (1 - _s)))"
+        ],
+        worked="Differentiate the quotient: the derivative is the product s (1 - s).",
+    )
     nb.cells += ex.autograded_question(
-        "ex98-rate-bound", "The largest stable rate", 2, "Set `eta_max` for $L = 4$.", SOLUTION_RATE,
-        [(MESSAGE_RATE, "bool(isinstance(eta_max, float) and 0 < eta_max < 1)")], [hidden_rate])
-    nb.cells += ex.conceptual_question("ex98-why-tanh", "Why tanh", 2, "Why does tanh train faster?",
-                                       WORKED_CONCEPT)
+        "ex98-rate-bound",
+        "The largest stable rate",
+        2,
+        "Set `eta_max` for $L = 4$.",
+        SOLUTION_RATE,
+        [(MESSAGE_RATE, "bool(isinstance(eta_max, float) and 0 < eta_max < 1)")],
+        [hidden_rate],
+    )
+    nb.cells += ex.conceptual_question("ex98-why-tanh", "Why tanh", 2, "Why does tanh train faster?", WORKED_CONCEPT)
     nb.cells.append(nbformat.v4.new_markdown_cell("## Summary\n\nThe end."))
     return nb
 
@@ -78,8 +99,9 @@ def _fixture_notebook(hidden_rate="bool(np.isclose(eta_max, 0.5))"):
 def _execute(nb, cwd: Path, allow_errors=False):
     from nbclient import NotebookClient
 
-    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=allow_errors,
-                   resources={"metadata": {"path": str(cwd)}}).execute()
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", allow_errors=allow_errors, resources={"metadata": {"path": str(cwd)}}
+    ).execute()
     return nb
 
 
@@ -90,7 +112,8 @@ def _check_outputs(nb) -> dict[str, str]:
         match = re.match(r'grader\.check\("([^"]+)"\)', cell.source) if cell.cell_type == "code" else None
         if match:
             found[match.group(1)] = "".join(
-                o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+                o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in cell.outputs
+            )
     return found
 
 
@@ -118,8 +141,11 @@ def source(fixture_root):
 @pytest.fixture(scope="module")
 def assignment(fixture_root):
     """``otter assign`` with otter's solution-vs-test check switched on."""
-    return assignments.assign(fixture_root / "chapters" / f"{CHAPTER}.ipynb",
-                              fixture_root / "_build" / "assignments" / CHAPTER, root=fixture_root)
+    return assignments.assign(
+        fixture_root / "chapters" / f"{CHAPTER}.ipynb",
+        fixture_root / "_build" / "assignments" / CHAPTER,
+        root=fixture_root,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -131,23 +157,28 @@ def test_fixture_chapter_is_in_the_course_format(source):
     assert assignments.check_format(source, CHAPTER) == []
     found = assignments.questions(source)
     assert [(q.label, q.auto, q.difficulty, q.public_tests, q.hidden_tests) for q in found] == [
-        ("ex98-sigmoid-grad", True, 1, 1, 1), ("ex98-rate-bound", True, 2, 1, 1),
-        ("ex98-why-tanh", False, 2, 0, 0)]
+        ("ex98-sigmoid-grad", True, 1, 1, 1),
+        ("ex98-rate-bound", True, 2, 1, 1),
+        ("ex98-why-tanh", False, 2, 0, 0),
+    ]
 
 
 def test_generation_writes_student_notebook_and_autograder(assignment, student):
     assert assignment.student.is_file() and (assignment.student.parent / "course_lib").is_dir()
     checks = [c.source for c in student.cells if c.cell_type == "code" and "grader.check" in c.source]
-    assert checks == ['grader.check("ex98-sigmoid-grad")', 'grader.check("ex98-rate-bound")',
-                      "grader.check_all()"]
+    assert checks == ['grader.check("ex98-sigmoid-grad")', 'grader.check("ex98-rate-bound")', "grader.check_all()"]
     assert student.cells[0].source.startswith("# Initialize Otter")
     assert all(c.outputs == [] for c in student.cells if c.cell_type == "code")
     public = json.dumps(student.metadata["otter"]["tests"])
     assert "isclose(sigmoid_grad(0.0), 0.25)" in public and "np.allclose" not in public  # no hidden
     with zipfile.ZipFile(assignment.autograder_zip) as archive:
         names = set(archive.namelist())
-        assert {"tests/ex98-sigmoid-grad.py", "tests/ex98-rate-bound.py", "environment.yml",
-                "files/course_lib/__init__.py"} <= names
+        assert {
+            "tests/ex98-sigmoid-grad.py",
+            "tests/ex98-rate-bound.py",
+            "environment.yml",
+            "files/course_lib/__init__.py",
+        } <= names
         environment = archive.read("environment.yml").decode()
         assert "otter-grader==7.0.0" in environment and " #" not in environment  # pins, no comments
         python = (ROOT / "runtime.txt").read_text().strip().removeprefix("python-")
@@ -186,7 +217,8 @@ def test_filled_in_student_notebook_passes_every_check(assignment, student, sour
 
 
 def test_autograder_gives_full_marks_to_the_filled_notebook_and_none_to_the_blank(
-        assignment, student, source, tmp_path):
+    assignment, student, source, tmp_path
+):
     from otter.api import grade_submission
 
     filled, blank = tmp_path / "filled" / f"{CHAPTER}.ipynb", tmp_path / "blank" / f"{CHAPTER}.ipynb"
@@ -224,22 +256,31 @@ def test_student_book_has_no_solutions(fixture_root, source):
     assert not any(assignments.leaked_lines(source, re.sub(r"<[^>]+>", "", t)) for t in full)
 
 
-@pytest.mark.parametrize("bad, message", [
-    (lambda nb: nb.cells.pop(_index(nb, "# HIDDEN")), "public and a hidden test"),
-    (lambda nb: nb.cells[_index(nb, "eta_max = 2 / L")].update(source="L = 4.0\neta_max = 2 / L"),
-     "without '# BEGIN SOLUTION'"),
-    (lambda nb: _output(nb, "# HIDDEN", "False"), "must store one result"),
-    (lambda nb: nb.cells[_index(nb, "# BEGIN QUESTION")].metadata.update(format="text/x-python"),
-     "raw cells carry no format"),
-    (lambda nb: nb.cells.insert(len(nb.cells), nb.cells.pop(_index(nb, "# ASSIGNMENT CONFIG"))),
-     "before the first question"),
-    (lambda nb: _set(nb, "name: ex98-rate-bound", "name: ex05-rate-bound"), "exNN-slug"),
-    (lambda nb: _set(nb, "rate, ★★☆", "rate"), "difficulty"),
-    (lambda nb: nb.cells.pop(_index(nb, "# END QUESTION")), "question begins inside"),
-    (lambda nb: _tag(nb, "# HIDDEN", []), "remove-cell"),
-    (lambda nb: _set(nb, "# BEGIN QUESTION\nname: ex98-rate-bound\npoints: 1", "# BEGIN QUESTION"), "exNN-slug"),
-    (lambda nb: _set(nb, "name: ex98-rate-bound", "name: [ex98"), "does not parse"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (lambda nb: nb.cells.pop(_index(nb, "# HIDDEN")), "public and a hidden test"),
+        (
+            lambda nb: nb.cells[_index(nb, "eta_max = 2 / L")].update(source="L = 4.0\neta_max = 2 / L"),
+            "without '# BEGIN SOLUTION'",
+        ),
+        (lambda nb: _output(nb, "# HIDDEN", "False"), "must store one result"),
+        (
+            lambda nb: nb.cells[_index(nb, "# BEGIN QUESTION")].metadata.update(format="text/x-python"),
+            "raw cells carry no format",
+        ),
+        (
+            lambda nb: nb.cells.insert(len(nb.cells), nb.cells.pop(_index(nb, "# ASSIGNMENT CONFIG"))),
+            "before the first question",
+        ),
+        (lambda nb: _set(nb, "name: ex98-rate-bound", "name: ex05-rate-bound"), "exNN-slug"),
+        (lambda nb: _set(nb, "rate, ★★☆", "rate"), "difficulty"),
+        (lambda nb: nb.cells.pop(_index(nb, "# END QUESTION")), "question begins inside"),
+        (lambda nb: _tag(nb, "# HIDDEN", []), "remove-cell"),
+        (lambda nb: _set(nb, "# BEGIN QUESTION\nname: ex98-rate-bound\npoints: 1", "# BEGIN QUESTION"), "exNN-slug"),
+        (lambda nb: _set(nb, "name: ex98-rate-bound", "name: [ex98"), "does not parse"),
+    ],
+)
 def test_check_format_names_what_is_wrong(source, bad, message):
     nb = copy.deepcopy(source)
     bad(nb)
@@ -265,14 +306,19 @@ def _tag(nb, start, tags):
 
 
 def test_strip_markers_leaves_clean_code():
-    code = "def f(x):\n    # BEGIN SOLUTION\n    y = 2 * x\n    return y\n    # END SOLUTION\n" \
-           "a = 1  # SOLUTION\nprint(a)  # SOLUTION NO PROMPT\n# BEGIN SOLUTION NO PROMPT\nb = 2\n# END SOLUTION"
+    code = (
+        "def f(x):\n    # BEGIN SOLUTION\n    y = 2 * x\n    return y\n    # END SOLUTION\n"
+        "a = 1  # SOLUTION\nprint(a)  # SOLUTION NO PROMPT\n# BEGIN SOLUTION NO PROMPT\nb = 2\n# END SOLUTION"
+    )
     assert strip_markers(code) == "def f(x):\n    y = 2 * x\n    return y\na = 1\nprint(a)\nb = 2"
     assert strip_markers("x = 1  # a comment") == "x = 1  # a comment"
 
 
-REAL = [p for p in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
-        if assignments.questions(nbformat.read(p, as_version=4))]
+REAL = [
+    p
+    for p in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+    if assignments.questions(nbformat.read(p, as_version=4))
+]
 
 
 @pytest.mark.parametrize("path", REAL, ids=[p.stem for p in REAL])

@@ -20,9 +20,17 @@ from tools import assignments
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER_SLUGS = {
-    "01": "activations", "02": "losses", "03": "universal_approximation", "04": "regularization",
-    "05": "gradient_descent", "06": "momentum", "07": "second_order", "08": "stochastic", "09": "adam",
-    "10": "initialization", "11": "batch_normalization",
+    "01": "activations",
+    "02": "losses",
+    "03": "universal_approximation",
+    "04": "regularization",
+    "05": "gradient_descent",
+    "06": "momentum",
+    "07": "second_order",
+    "08": "stochastic",
+    "09": "adam",
+    "10": "initialization",
+    "11": "batch_normalization",
 }
 DEPRECATED_KERAS = re.compile(
     r"\b(SGD|Adam|RMSprop|Adagrad|Adadelta|Nadam|Adamax)\([^)]*\b(lr|decay)\s*=|np_utils|epsilon\s*=\s*None"
@@ -30,9 +38,6 @@ DEPRECATED_KERAS = re.compile(
 )
 LOCAL_PATH = re.compile(r"(/root/|/home/\w|/Users/\w|/tmp/|/work/)")
 PATHS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
-#: Chapters whose owners have not yet converted their exercises to the otter format (issue 8); they
-#: keep the old check until then. Empty this set when they are converted.
-OLD_EXERCISE_FORMAT = {"01_activations", "05_gradient_descent"}
 MIN_AUTOGRADED = 3
 
 
@@ -124,19 +129,8 @@ def test_equation_labels_carry_the_chapter_number(chapter):
     assert all(label.startswith(f"eq-{number}-") for label in labels), labels
 
 
-def _uses_otter_format(nb):
-    return any(c.cell_type == "raw" and c.source.lstrip().upper().startswith("# BEGIN QUESTION")
-               for c in nb.cells)
-
-
 def test_exercises_follow_the_course_format(chapter):
     path, nb = chapter
-    if path.stem in OLD_EXERCISE_FORMAT and not _uses_otter_format(nb):
-        text = _markdown(nb)  # the pre-otter format, until the chapter's owner converts it
-        exercises = re.findall(r"\{exercise-start\}[^\n]*\n:label:\s*(\S+)", text)
-        solutions = re.findall(r"\{solution-start\}\s*(\S+)", text)
-        assert len(exercises) >= 3 and sorted(exercises) == sorted(solutions)
-        return
     problems = assignments.check_format(nb, path.stem)
     assert not problems, "\n".join(problems)
     questions = assignments.questions(nb)
@@ -147,9 +141,7 @@ def test_exercises_follow_the_course_format(chapter):
 
 
 def test_has_quick_checks_on_the_static_page(chapter):
-    path, nb = chapter
-    if path.stem in OLD_EXERCISE_FORMAT and not _uses_otter_format(nb):
-        return  # quick checks come with the conversion to the course's exercise format
+    _, nb = chapter
     checks = [c for c in _code(nb) if "quiz.quick_check(" in c.source]
     assert checks, "add at least one quiz.quick_check cell (see instructors.md, the exercise format)"
     for cell in checks:

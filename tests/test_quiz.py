@@ -7,12 +7,23 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from course_lib import quiz
 
-MC = {"question": "Where is sigma' largest?", "type": "multiple_choice",
-      "answers": [{"answer": "z = 0", "correct": True, "feedback": "Yes."},
-                  {"answer": "z = 5", "correct": False, "feedback": "No: saturated."}]}
-NUMERIC = {"question": "max sigma'?", "type": "numeric", "precision": 2,
-           "answers": [{"type": "value", "value": 0.25, "correct": True, "feedback": "Right."},
-                       {"type": "range", "range": [-1e9, 1e9], "correct": False, "feedback": "No."}]}
+MC = {
+    "question": "Where is sigma' largest?",
+    "type": "multiple_choice",
+    "answers": [
+        {"answer": "z = 0", "correct": True, "feedback": "Yes."},
+        {"answer": "z = 5", "correct": False, "feedback": "No: saturated."},
+    ],
+}
+NUMERIC = {
+    "question": "max sigma'?",
+    "type": "numeric",
+    "precision": 2,
+    "answers": [
+        {"type": "value", "value": 0.25, "correct": True, "feedback": "Right."},
+        {"type": "range", "range": [-1e9, 1e9], "correct": False, "feedback": "No."},
+    ],
+}
 
 
 def _render(label, questions):
@@ -36,15 +47,21 @@ def test_output_is_deterministic_and_leaves_global_random_alone():
     assert _render("qc01-other", [MC])[0]["text/html"] != html  # the label names the element
 
 
-@pytest.mark.parametrize("label, questions, message", [
-    ("quiz1", [MC], "label"),
-    ("qc01-x", [], "questions"),
-    ("qc01-x", [dict(MC, type="essay")], r"questions\[0\]\['type'\]"),
-    ("qc01-x", [dict(MC, answers=[dict(MC["answers"][0], correct=False), MC["answers"][1]])], "correct"),
-    ("qc01-x", [dict(MC, answers=[{"answer": "a", "correct": True}, MC["answers"][1]])], "feedback"),
-    ("qc01-x", [dict(NUMERIC, answers=[{"type": "value", "correct": True, "feedback": "x"},
-                                       NUMERIC["answers"][1]])], "'value'"),
-])
+@pytest.mark.parametrize(
+    "label, questions, message",
+    [
+        ("quiz1", [MC], "label"),
+        ("qc01-x", [], "questions"),
+        ("qc01-x", [dict(MC, type="essay")], r"questions\[0\]\['type'\]"),
+        ("qc01-x", [dict(MC, answers=[dict(MC["answers"][0], correct=False), MC["answers"][1]])], "correct"),
+        ("qc01-x", [dict(MC, answers=[{"answer": "a", "correct": True}, MC["answers"][1]])], "feedback"),
+        (
+            "qc01-x",
+            [dict(NUMERIC, answers=[{"type": "value", "correct": True, "feedback": "x"}, NUMERIC["answers"][1]])],
+            "'value'",
+        ),
+    ],
+)
 def test_bad_questions_name_the_bad_entry(label, questions, message):
     with pytest.raises(ValueError, match=message):
         quiz.quick_check(label, questions)

@@ -143,11 +143,18 @@ def questions(nb) -> list[Question]:
         title, difficulty = _exercise_title(match.group("title")) if match else ("", 0)
         tests = [nb.cells[i] for i in _inner(nb, begin, end, "TESTS")]
         hidden = sum(_is_hidden(cell) for cell in tests)
-        found.append(Question(
-            label=str(config.get("name", "")), title=title, difficulty=difficulty, auto=bool(tests),
-            points=config.get("points"), public_tests=len(tests) - hidden, hidden_tests=hidden,
-            cells=range(begin, end + 1),
-        ))
+        found.append(
+            Question(
+                label=str(config.get("name", "")),
+                title=title,
+                difficulty=difficulty,
+                auto=bool(tests),
+                points=config.get("points"),
+                public_tests=len(tests) - hidden,
+                hidden_tests=hidden,
+                cells=range(begin, end + 1),
+            )
+        )
     return found
 
 
@@ -202,8 +209,10 @@ def _check_format(nb, chapter: str | None) -> list[str]:
                 problems.append(f"assignment config: {key} must be {value}")
     inside = {i for q in found for i in q.cells}
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "markdown" and index not in inside and (
-            "{exercise-start}" in cell.source or "{solution-start}" in cell.source
+        if (
+            cell.cell_type == "markdown"
+            and index not in inside
+            and ("{exercise-start}" in cell.source or "{solution-start}" in cell.source)
         ):
             problems.append(f"cell {index}: an exercise or solution outside a '# BEGIN QUESTION' block")
     labels = [q.label for q in found]
@@ -233,16 +242,19 @@ def _check_question(nb, q: Question, chapter: str | None) -> list[str]:
     starts = _SOLUTION_START.findall(sol_text)
     if starts != [q.label] or "{solution-end}" not in sol_text:
         problems.append(f"{where}: the solution block needs '{{solution-start}} {q.label}' and '{{solution-end}}'")
-    if not any(nb.cells[i].cell_type == "markdown" and "{solution-" not in nb.cells[i].source
-               for i in solution) and not any(nb.cells[i].cell_type == "code" for i in solution):
+    if not any(
+        nb.cells[i].cell_type == "markdown" and "{solution-" not in nb.cells[i].source for i in solution
+    ) and not any(nb.cells[i].cell_type == "code" for i in solution):
         problems.append(f"{where}: the solution block holds no worked solution")
     for i in solution:
         cell = nb.cells[i]
         if cell.cell_type == "code" and not any(
             _MARKER_LINE.match(line) or _MARKER_SUFFIX.search(line) for line in cell.source.split("\n")
         ):
-            problems.append(f"cell {i}: a solution code cell without '# BEGIN SOLUTION' or '# SOLUTION' "
-                            "markers would reach the student unchanged")
+            problems.append(
+                f"cell {i}: a solution code cell without '# BEGIN SOLUTION' or '# SOLUTION' "
+                "markers would reach the student unchanged"
+            )
     if q.auto:
         if q.hidden_tests < 1 or q.public_tests < 1:
             problems.append(f"{where}: an auto-graded question needs a public and a hidden test")
@@ -254,8 +266,10 @@ def _check_question(nb, q: Question, chapter: str | None) -> list[str]:
                 problems.append(f"cell {i}: a public test needs a failure_message")
             value = _test_output(cell)
             if value is None or not _STABLE_VALUE.match(value):
-                problems.append(f"cell {i}: a test cell must store one result, True or a rounded number, "
-                                f"got {value!r} (execute the chapter)")
+                problems.append(
+                    f"cell {i}: a test cell must store one result, True or a rounded number, "
+                    f"got {value!r} (execute the chapter)"
+                )
     else:
         config = _cell_config(nb, q.cells.start)
         if config.get("manual") is not True:
@@ -310,6 +324,7 @@ def leaked_lines(source_nb, text: str) -> list[str]:
 
 # --- otter assign -------------------------------------------------------------------------------
 
+
 @dataclass
 class Assignment:
     """What :func:`assign` produced for one chapter."""
@@ -327,8 +342,9 @@ def _stage(path: Path, stage: Path, root: Path) -> Path:
 
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir(parents=True)
-    shutil.copytree(root / "course_lib", stage / "course_lib",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
+    shutil.copytree(
+        root / "course_lib", stage / "course_lib", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+    )
     pins = [line.split(" #")[0].strip() for line in (root / "requirements.txt").read_text().splitlines()]
     (stage / "requirements.txt").write_text("\n".join(p for p in pins if p and not p.startswith("#")) + "\n")
     runtime = root / "runtime.txt"  # Binder's Python, e.g. python-3.11: the autograder image uses it too
@@ -347,8 +363,9 @@ def _stage(path: Path, stage: Path, root: Path) -> Path:
     return staged
 
 
-def assign(path: Path | str, out: Path | str | None = None, run_tests: bool = True,
-           root: Path | str = ROOT) -> Assignment:
+def assign(
+    path: Path | str, out: Path | str | None = None, run_tests: bool = True, root: Path | str = ROOT
+) -> Assignment:
     """Run ``otter assign`` on one chapter into ``out`` (default ``_build/assignments/<chapter>``).
 
     With ``run_tests`` (the default), otter runs the solved notebook against all tests and fails
@@ -381,8 +398,7 @@ def assign(path: Path | str, out: Path | str | None = None, run_tests: bool = Tr
         raise RuntimeError(f"otter assign wrote {len(zips)} autograder zips for {path.name}")
     stable = out / "autograder" / f"{path.stem}-autograder.zip"
     zips[0].rename(stable)
-    return Assignment(path.stem, out / "student" / path.name, stable, out / "autograder" / path.name,
-                      round(seconds, 1))
+    return Assignment(path.stem, out / "student" / path.name, stable, out / "autograder" / path.name, round(seconds, 1))
 
 
 def fill_in(student, source):
@@ -391,9 +407,12 @@ def fill_in(student, source):
     Answer cells (tag ``otter_answer_cell``) are matched in order with the code cells of the source's
     solution blocks, markers and all (otter ignores them when grading).
     """
-    solutions = [source.cells[i] for q in questions(source)
-                 for i in _inner(source, q.cells.start, q.cells.stop - 1, "SOLUTION")
-                 if source.cells[i].cell_type == "code"]
+    solutions = [
+        source.cells[i]
+        for q in questions(source)
+        for i in _inner(source, q.cells.start, q.cells.stop - 1, "SOLUTION")
+        if source.cells[i].cell_type == "code"
+    ]
     filled = copy.deepcopy(student)
     answers = [c for c in filled.cells if c.cell_type == "code" and "otter_answer_cell" in _tags(c)]
     if len(answers) != len(solutions):
@@ -405,6 +424,7 @@ def fill_in(student, source):
 
 # --- the student book ---------------------------------------------------------------------------
 
+
 def _with_outputs(student, source):
     """The student notebook with the source's outputs on every cell whose code is unchanged.
 
@@ -415,8 +435,10 @@ def _with_outputs(student, source):
     nb.metadata.pop("otter", None)
     source_cells, position = source.cells, 0
     for cell in nb.cells:
-        if cell.cell_type == "code" and _OTTER_CELL.search(cell.source) or (
-            cell.cell_type == "markdown" and cell.source.startswith("---\n\nTo double-check your work")
+        if (
+            cell.cell_type == "code"
+            and _OTTER_CELL.search(cell.source)
+            or (cell.cell_type == "markdown" and cell.source.startswith("---\n\nTo double-check your work"))
         ):
             cell.metadata["tags"] = sorted(set(_tags(cell)) | {"remove-cell"})
             continue
@@ -465,8 +487,10 @@ def student_book(root: Path | str = ROOT, html_out: Path | str | None = None) ->
             student = nbformat.read(result.student, as_version=4)
             nbformat.write(_with_outputs(student, source), src / "chapters" / path.name)
         elif "{solution-start}" in "".join(c.source for c in source.cells):
-            raise ValueError(f"{path.name}: its solutions are not in the exercise format, so the student "
-                             "book cannot leave them out; convert its exercises first")
+            raise ValueError(
+                f"{path.name}: its solutions are not in the exercise format, so the student "
+                "book cannot leave them out; convert its exercises first"
+            )
         else:
             nbformat.write(source, src / "chapters" / path.name)
     shutil.rmtree(src / ".assign", ignore_errors=True)
@@ -474,8 +498,14 @@ def student_book(root: Path | str = ROOT, html_out: Path | str | None = None) ->
     text = config.read_text()
     text = re.sub(r"^title: (.*)$", r"title: \1 (student edition)", text, count=1, flags=re.M)
     config.write_text(text)
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(src),
-               "--warningiserror", "--nitpick", "--keep-going"]
+    command = [
+        str(Path(sys.executable).parent / "jupyter-book"),
+        "build",
+        str(src),
+        "--warningiserror",
+        "--nitpick",
+        "--keep-going",
+    ]
     run = subprocess.run(command, capture_output=True, text=True)
     if run.returncode != 0:
         raise RuntimeError(f"the student book failed to build:\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}")
@@ -495,24 +525,22 @@ def student_book(root: Path | str = ROOT, html_out: Path | str | None = None) ->
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.assignments", description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", help="chapters (default: every chapter with exercises)")
+    parser.add_argument("notebooks", nargs="*", help="chapters (default: every chapter)")
     parser.add_argument("--no-run-tests", action="store_true", help="skip otter's solution-vs-test check")
     parser.add_argument("--book-student", action="store_true", help="build _build/html-student instead")
     args = parser.parse_args(argv)
     if args.book_student:
         print(f"student book: {student_book()}/index.html")
         return 0
-    import nbformat
-
     paths = [Path(p) for p in args.notebooks] or sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
     total = time.perf_counter()
     for path in paths:
-        if not questions(nbformat.read(path, as_version=4)):
-            print(f"{path.stem}: no exercises in the otter format yet, skipped")
-            continue
         result = assign(path, run_tests=not args.no_run_tests)
-        print(f"{path.stem}: {result.student.relative_to(ROOT)}, {result.autograder_zip.relative_to(ROOT)} "
-              f"({result.seconds:.1f} s)", flush=True)
+        print(
+            f"{path.stem}: {result.student.relative_to(ROOT)}, {result.autograder_zip.relative_to(ROOT)} "
+            f"({result.seconds:.1f} s)",
+            flush=True,
+        )
     print(f"total {time.perf_counter() - total:.1f} s")
     return 0
 

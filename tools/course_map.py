@@ -37,36 +37,100 @@ class Planned:
 
 
 CHAPTERS = [
-    Planned("01", "activations", "Activation functions", (),
-            "the feedforward network; sigmoid, tanh, ReLU family, maxout; vanishing gradients"),
-    Planned("02", "losses", "Output units and losses", ("01",),
-            "maximum likelihood; MSE, binary and categorical cross-entropy; saturation; calibration"),
-    Planned("03", "universal_approximation", "Universal approximation", ("01",),
-            "the theorem and its limits; ReLU networks as piecewise-linear maps; depth versus width"),
-    Planned("04", "regularization", "Regularization", ("02", "03"),
-            "generalization; L1/L2 penalties, early stopping, augmentation, multitask, bagging, dropout"),
-    Planned("05", "gradient_descent", "Gradient descent: theory", ("01", "02"),
-            "steepest descent; smoothness, strong convexity and rates; saddle points; backpropagation"),
-    Planned("06", "momentum", "Momentum and Nesterov", ("05",),
-            "heavy ball, Nesterov's accelerated gradient, the first-order lower bound"),
-    Planned("07", "second_order", "Second-order methods", ("02", "05"),
-            "Newton, trust regions and damping, Gauss-Newton and Fisher, K-FAC"),
-    Planned("08", "stochastic", "Stochastic gradient descent", ("05",),
-            "mini-batches, decaying rates, Polyak averaging, growing batches, noise and tuning"),
-    Planned("09", "adam", "Adaptive methods: AdaGrad, RMSProp, Adam", ("06", "08"),
-            "per-coordinate rates, bias correction, Keras's optimizers, learning-rate decay"),
-    Planned("10", "initialization", "Initialization", ("01", "05"),
-            "Xavier/Glorot and He initialization, signal propagation, Keras defaults"),
-    Planned("11", "batch_normalization", "Batch normalization", ("08", "10"),
-            "normalizing activations, learned scale and shift, running averages at inference"),
+    Planned(
+        "01",
+        "activations",
+        "Activation functions",
+        (),
+        "the feedforward network; sigmoid, tanh, ReLU family, maxout; vanishing gradients",
+    ),
+    Planned(
+        "02",
+        "losses",
+        "Output units and losses",
+        ("01",),
+        "maximum likelihood; MSE, binary and categorical cross-entropy; saturation; calibration",
+    ),
+    Planned(
+        "03",
+        "universal_approximation",
+        "Universal approximation",
+        ("01",),
+        "the theorem and its limits; ReLU networks as piecewise-linear maps; depth versus width",
+    ),
+    Planned(
+        "04",
+        "regularization",
+        "Regularization",
+        ("02", "03"),
+        "generalization; L1/L2 penalties, early stopping, augmentation, multitask, bagging, dropout",
+    ),
+    Planned(
+        "05",
+        "gradient_descent",
+        "Gradient descent: theory",
+        ("01", "02"),
+        "steepest descent; smoothness, strong convexity and rates; saddle points; backpropagation",
+    ),
+    Planned(
+        "06",
+        "momentum",
+        "Momentum and Nesterov",
+        ("05",),
+        "heavy ball, Nesterov's accelerated gradient, the first-order lower bound",
+    ),
+    Planned(
+        "07",
+        "second_order",
+        "Second-order methods",
+        ("02", "05"),
+        "Newton, trust regions and damping, Gauss-Newton and Fisher, K-FAC",
+    ),
+    Planned(
+        "08",
+        "stochastic",
+        "Stochastic gradient descent",
+        ("05",),
+        "mini-batches, decaying rates, Polyak averaging, growing batches, noise and tuning",
+    ),
+    Planned(
+        "09",
+        "adam",
+        "Adaptive methods: AdaGrad, RMSProp, Adam",
+        ("06", "08"),
+        "per-coordinate rates, bias correction, Keras's optimizers, learning-rate decay",
+    ),
+    Planned(
+        "10",
+        "initialization",
+        "Initialization",
+        ("01", "05"),
+        "Xavier/Glorot and He initialization, signal propagation, Keras defaults",
+    ),
+    Planned(
+        "11",
+        "batch_normalization",
+        "Batch normalization",
+        ("08", "10"),
+        "normalizing activations, learned scale and shift, running averages at inference",
+    ),
 ]
 
 
 #: Where each chapter sits on the map: (column, height). Columns follow the longest chain of
 #: prerequisites; heights are chosen so that no arrow crosses a box.
 POSITIONS = {
-    "01": (0, 0.0), "02": (1, 1.0), "03": (1, -1.0), "04": (2, -1.9), "05": (2, 0.6),
-    "07": (3, 2.2), "06": (3, 1.0), "08": (3, -0.2), "10": (3, -1.4), "09": (4, 0.4), "11": (4, -0.8),
+    "01": (0, 0.0),
+    "02": (1, 1.0),
+    "03": (1, -1.0),
+    "04": (2, -1.9),
+    "05": (2, 0.6),
+    "07": (3, 2.2),
+    "06": (3, 1.0),
+    "08": (3, -0.2),
+    "10": (3, -1.4),
+    "09": (4, 0.4),
+    "11": (4, -0.8),
 }
 
 
@@ -96,28 +160,57 @@ def _draw(path, present, plt, FancyArrowPatch, FancyBboxPatch) -> None:
         x, y = where[chapter.number]
         for dep in chapter.builds_on:
             dx, dy = where[dep]
-            ax.add_patch(FancyArrowPatch((dx + width / 2, dy), (x - width / 2, y), arrowstyle="-|>",
-                                         mutation_scale=12, color="0.45", lw=1.0, shrinkA=1, shrinkB=1))
+            ax.add_patch(
+                FancyArrowPatch(
+                    (dx + width / 2, dy),
+                    (x - width / 2, y),
+                    arrowstyle="-|>",
+                    mutation_scale=12,
+                    color="0.45",
+                    lw=1.0,
+                    shrinkA=1,
+                    shrinkB=1,
+                )
+            )
     for chapter in CHAPTERS:
         x, y = where[chapter.number]
         done = chapter.number in present
-        ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
-                                    boxstyle="round,pad=0.02,rounding_size=0.12",
-                                    facecolor="#cfe2f3" if done else "white",
-                                    edgecolor="#1f4e79" if done else "0.55",
-                                    linestyle="-" if done else "--", lw=1.4, zorder=2))
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - width / 2, y - height / 2),
+                width,
+                height,
+                boxstyle="round,pad=0.02,rounding_size=0.12",
+                facecolor="#cfe2f3" if done else "white",
+                edgecolor="#1f4e79" if done else "0.55",
+                linestyle="-" if done else "--",
+                lw=1.4,
+                zorder=2,
+            )
+        )
         lines = [""]
         for word in chapter.title.split():
             if lines[-1] and len(lines[-1]) + len(word) > 16:
                 lines.append("")
             lines[-1] = (lines[-1] + " " + word).strip()
-        ax.text(x, y, f"{chapter.number}\n" + "\n".join(lines), ha="center", va="center", fontsize=8.5,
-                linespacing=1.15, color="black" if done else "0.35", zorder=3)
+        ax.text(
+            x,
+            y,
+            f"{chapter.number}\n" + "\n".join(lines),
+            ha="center",
+            va="center",
+            fontsize=8.5,
+            linespacing=1.15,
+            color="black" if done else "0.35",
+            zorder=3,
+        )
     ax.set_xlim(-1.5, max(p[0] for p in where.values()) + 1.5)
     ax.set_ylim(min(p[1] for p in where.values()) - 0.7, max(p[1] for p in where.values()) + 0.7)
     ax.set_axis_off()
-    handles = [FancyBboxPatch((0, 0), 1, 1, facecolor="#cfe2f3", edgecolor="#1f4e79", lw=1.4),
-               FancyBboxPatch((0, 0), 1, 1, facecolor="white", edgecolor="0.55", linestyle="--", lw=1.4)]
+    handles = [
+        FancyBboxPatch((0, 0), 1, 1, facecolor="#cfe2f3", edgecolor="#1f4e79", lw=1.4),
+        FancyBboxPatch((0, 0), 1, 1, facecolor="white", edgecolor="0.55", linestyle="--", lw=1.4),
+    ]
     ax.legend(handles, ["in the book", "planned"], loc="upper left", frameon=False, fontsize=9)
     ax.set_title("Course map: an arrow runs from a chapter to the chapters that build on it", fontsize=11)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -126,6 +219,7 @@ def _draw(path, present, plt, FancyArrowPatch, FancyBboxPatch) -> None:
 
 
 # --- the generated text -------------------------------------------------------------------------
+
 
 def header(nb) -> dict[str, object]:
     """Title, objectives, prerequisites and reading time from a chapter's header cell."""
@@ -158,8 +252,10 @@ def chapters_markdown(root: Path = ROOT) -> str:
     from tools import assignments
 
     present, seconds = existing(root), bench_seconds(Path(root, "README.md"))
-    table = ["| chapter | builds on | status | reading | run time (`make bench`) | exercises |",
-             "| --- | --- | --- | ---: | ---: | --- |"]
+    table = [
+        "| chapter | builds on | status | reading | run time (`make bench`) | exercises |",
+        "| --- | --- | --- | ---: | ---: | --- |",
+    ]
     sections = []
     for chapter in CHAPTERS:
         deps = ", ".join(chapter.builds_on) or "–"
@@ -173,12 +269,19 @@ def chapters_markdown(root: Path = ROOT) -> str:
         run = f"{seconds[path.stem]:.0f} s" if path.stem in seconds else "not yet measured"
         reading = f"{info['minutes']} min" if info["minutes"] else "–"
         exercises = f"{len(found)} ({auto} auto-graded)" if found else "old format (not assignable yet)"
-        table.append(f"| [{chapter.number} {chapter.title}](chapters/{path.stem}) | {deps} | in the book | "
-                     f"{reading} | {run} | {exercises} |")
+        table.append(
+            f"| [{chapter.number} {chapter.title}](chapters/{path.stem}) | {deps} | in the book | "
+            f"{reading} | {run} | {exercises} |"
+        )
         lines = [f"### {info['title']}", "", "**Learning objectives.**", ""]
         lines += [f"* {o}" for o in info["objectives"]]
-        lines += ["", f"**Prerequisites.** {info['prerequisites']}", "",
-                  f"**Reading time:** {reading}. **Run time** (`make bench`, two CPU cores): {run}.", ""]
+        lines += [
+            "",
+            f"**Prerequisites.** {info['prerequisites']}",
+            "",
+            f"**Reading time:** {reading}. **Run time** (`make bench`, two CPU cores): {run}.",
+            "",
+        ]
         if found:
             lines += ["| exercise | difficulty | kind | tests (public + hidden) |", "| --- | :---: | --- | --- |"]
             for q in found:
@@ -189,8 +292,11 @@ def chapters_markdown(root: Path = ROOT) -> str:
         else:
             lines.append("Exercises: in the pre-assignment format, not yet converted (no autograder).")
         sections.append("\n".join(lines))
-    planned = [f"* **{c.number} {c.title}** (builds on {', '.join(c.builds_on) or 'nothing'}): {c.topics}."
-               for c in CHAPTERS if c.number not in present]
+    planned = [
+        f"* **{c.number} {c.title}** (builds on {', '.join(c.builds_on) or 'nothing'}): {c.topics}."
+        for c in CHAPTERS
+        if c.number not in present
+    ]
     parts = ["\n".join(table), *sections]
     if planned:
         parts.append("### Planned chapters\n\n" + "\n".join(planned))

@@ -78,9 +78,17 @@ def hidden_test(test: str):
     return _code("# HIDDEN\n" + test, tags=("remove-cell",))
 
 
-def autograded_question(label: str, title: str, difficulty: int, prompt: str, solution_code: str,
-                        public_tests: list[tuple[str, str]], hidden_tests: list[str],
-                        worked: str | None = None, points: int = 1) -> list:
+def autograded_question(
+    label: str,
+    title: str,
+    difficulty: int,
+    prompt: str,
+    solution_code: str,
+    public_tests: list[tuple[str, str]],
+    hidden_tests: list[str],
+    worked: str | None = None,
+    points: int = 1,
+) -> list:
     """The cells of an auto-graded question.
 
     ``solution_code`` carries otter's markers (``# BEGIN SOLUTION`` ... ``# END SOLUTION`` lines, or a
