@@ -1,7 +1,7 @@
 # Optimization for Deep Learning: build, test and benchmark the course book.
 #   make book    build the HTML book into _build/html (stored, nbval-verified outputs; no re-execution)
 #   make test    course_lib's unit tests and strict nbval over every chapter, three times: as is, with
-#                oneDNN on, and with one thread (the second and third pass run beside the first)
+#                oneDNN on, and with one thread (the three passes run side by side)
 #   make lint    ruff check and ruff format --check over course_lib, tests and tools
 #   make bench   execute every chapter in a fresh kernel: wall seconds and peak kernel memory
 #   make execute NB=chapters/01_activations.ipynb   re-run one chapter in place (after editing it)
@@ -41,21 +41,21 @@ $(STAMP): requirements.txt pyproject.toml
 book: $(STAMP)
 	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
 
-# Pass 1 (unit tests, then nbval on this machine's settings) runs in the foreground; passes 2 (oneDNN on:
-# other float summation orders, as on another CPU) and 3 (one thread) run beside it, their output in
-# _build/test-perturbed.log, printed at the end. All three must pass: the stored outputs may not depend
-# on the machine (README.md, "Why make test runs the notebooks three times").
+# Pass 1 (unit tests, then nbval on this machine's settings) runs in the foreground; pass 2 (oneDNN on:
+# other float summation orders, as on another CPU) and pass 3 (one thread) run beside it, their output in
+# _build/test-onednn.log and _build/test-one-thread.log, printed at the end. All three must pass: the
+# stored outputs may not depend on the machine (README.md, "Why make test runs every chapter three times").
 test: $(STAMP)
 	@mkdir -p _build
-	@echo "nbval with TF_ENABLE_ONEDNN_OPTS=1 and with one thread runs in the background (_build/test-perturbed.log)"
-	@( TF_ENABLE_ONEDNN_OPTS=1 $(PY) -m pytest chapters $(NBVAL) -q \
-		&& $(ONE_THREAD) $(PY) -m pytest chapters $(NBVAL) -q ) > _build/test-perturbed.log 2>&1 & \
-	perturbed=$$!; trap 'kill $$perturbed 2>/dev/null' INT TERM; \
+	@echo "strict nbval with TF_ENABLE_ONEDNN_OPTS=1 and with one thread runs in the background (_build/test-*.log)"
+	@TF_ENABLE_ONEDNN_OPTS=1 $(PY) -m pytest chapters $(NBVAL) -q > _build/test-onednn.log 2>&1 & onednn=$$!; \
+	$(ONE_THREAD) $(PY) -m pytest chapters $(NBVAL) -q > _build/test-one-thread.log 2>&1 & one_thread=$$!; \
+	trap 'kill $$onednn $$one_thread 2>/dev/null' INT TERM; \
 	$(PY) -m pytest tests chapters $(NBVAL); status=$$?; \
-	wait $$perturbed; perturbed_status=$$?; \
-	echo; echo "=== strict nbval with TF_ENABLE_ONEDNN_OPTS=1, then with one thread ==="; \
-	cat _build/test-perturbed.log; \
-	test $$status -eq 0 && test $$perturbed_status -eq 0
+	wait $$onednn; onednn_status=$$?; wait $$one_thread; one_thread_status=$$?; \
+	echo; echo "=== pass 2: strict nbval with TF_ENABLE_ONEDNN_OPTS=1 ==="; cat _build/test-onednn.log; \
+	echo; echo "=== pass 3: strict nbval with one thread ==="; cat _build/test-one-thread.log; \
+	test $$status -eq 0 && test $$onednn_status -eq 0 && test $$one_thread_status -eq 0
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(RUFF_PATHS)

@@ -10,10 +10,10 @@ variables (only those the user has not set) and the plotting style. Every chapte
 Modules, one per concept, in layers (a module imports only from its own layer or below; see
 CONTRIBUTING.md)::
 
-    config, validation                                      settings and argument checks
-    objectives, schedules, curvature, activations, ...      math (NumPy)
-    optimizers, convergence, backprop, models, datasets, keras_compat   algorithms, Keras plumbing
-    plotting, optim_plots                                   figures
+    0  config, validation                                          settings and argument checks
+    1  objectives, schedules, curvature, activations, losses, datasets, ...   math (NumPy), data
+    2  optimizers, convergence, backprop, models, keras_compat, ...         algorithms, Keras plumbing
+    3  plotting, optim_plots, ...                                  figures
 """
 
 from course_lib import config

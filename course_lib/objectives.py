@@ -66,20 +66,14 @@ class Quadratic(Objective):
 
     ∇h(θ) = Aθ − b, ∇²h(θ) = A, minimizer θ* = A⁻¹b, minimum h* = −½ bᵀA⁻¹b.
 
-    Parameters
-    ----------
-    A : array (n, n), symmetric positive definite (checked by :func:`course_lib.validation.check_symmetric`,
-        then symmetrized exactly).
-    b : array (n,), default zeros (so θ* = 0, h* = 0).
+    Args:
+        A: array (n, n), symmetric positive definite (checked by
+            :func:`course_lib.validation.check_symmetric`, then symmetrized exactly).
+        b: array (n,), default zeros (so θ* = 0, h* = 0).
 
+    Attributes: ``eigenvalues`` (ascending), ``L`` = largest (smoothness constant), ``mu`` = smallest
+    (strong-convexity constant), ``kappa`` = L/μ (condition number), ``minimizer``, ``min_value``, ``dim``.
     :meth:`with_eigenvalues` builds one with a chosen spectrum and random eigenvectors.
-
-    Attributes
-    ----------
-    eigenvalues : ascending eigenvalues of A; ``L`` = largest (smoothness constant), ``mu`` = smallest
-        (strong-convexity constant), ``kappa`` = L/μ (condition number).
-    minimizer, min_value, dim.
-
     Chapters 05 (GD rates: α < 2/L, (κ − 1)/(κ + 1)), 06 (momentum), 07 (Newton: one step).
     """
 
