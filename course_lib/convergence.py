@@ -5,7 +5,8 @@ the error by q = (κ − 1)/(κ + 1) per step, so h(θ_k) − h* <= (L/2) q^{2k}
 with the proof). :func:`gd_rate_run` runs that experiment on a random quadratic with a chosen κ;
 chapter 06 compares momentum's √κ rate with it.
 
-Layer: algorithms (uses :mod:`course_lib.objectives` and :mod:`course_lib.optimizers`).
+Layer: algorithms (uses :mod:`course_lib.objectives`, :mod:`course_lib.optimizers`, and the bound's
+formula from :func:`course_lib.rates.strongly_convex_bound`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from course_lib.objectives import Quadratic
 from course_lib.optimizers import GradientDescent, Trajectory, run
+from course_lib.rates import strongly_convex_bound
 from course_lib.validation import check_scalar, check_seed
 
 __all__ = ["RateRun", "gd_rate_run"]
@@ -57,6 +59,5 @@ def gd_rate_run(kappa, steps, seed, dim=10):
     theta0 = rng.standard_normal(dim)
     trajectory = run(GradientDescent(learning_rate=2.0 / (quad.L + quad.mu)), quad, theta0, steps=steps)
     error0 = theta0 - quad.minimizer
-    q = (quad.kappa - 1) / (quad.kappa + 1)
-    bound = quad.L / 2 * q ** (2 * np.arange(steps + 1)) * (error0 @ error0)
+    bound = strongly_convex_bound(quad.L, quad.mu, float(error0 @ error0), np.arange(steps + 1))
     return RateRun(quad, trajectory, bound)

@@ -23,6 +23,7 @@ LAYERS = {
     "activations": 1,
     "losses": 1,
     "datasets": 1,
+    "rates": 1,
     "optimizers": 2,
     "convergence": 2,
     "backprop": 2,
