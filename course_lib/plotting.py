@@ -96,7 +96,8 @@ def plot_curves(
 
     ``x`` defaults to 1, 2, ..., n (epochs); series may have different lengths (a run that stopped
     early) as long as none is longer than ``x``. ``styles`` optionally maps a label to extra
-    ``Axes.plot`` keywords (e.g. ``{"bound": {"linestyle": ":", "color": "k"}}``).
+    ``Axes.plot`` keywords (e.g. ``{"bound": {"linestyle": ":", "color": "k"}}``), which override
+    ``marker`` for that series (e.g. ``{"guaranteed": {"marker": "s"}}``).
     """
     series = _check_series(series)
     longest = max(len(v) for v in series.values())
@@ -108,7 +109,8 @@ def plot_curves(
     ax = new_axes(ax)
     styles = styles or {}
     for label, values in series.items():
-        ax.plot(x[: len(values)], values, label=label, marker=marker, **styles.get(label, {}))
+        keywords = {"label": label, "marker": marker, **styles.get(label, {})}  # a style wins
+        ax.plot(x[: len(values)], values, **keywords)
     if logy:
         ax.set_yscale("log")
     if logx:

@@ -90,3 +90,13 @@ def test_plot_layer_norms_with_reference():
 def test_bad_arguments_raise(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_plot_curves_style_overrides_the_marker():
+    ax = P.plot_curves(
+        {"measured": np.arange(3.0), "bound": np.ones(3), "plain": np.zeros(3)},
+        marker="o",
+        styles={"bound": {"marker": "s", "linestyle": "--"}, "plain": {"marker": None}},
+    )
+    markers = {line.get_label(): line.get_marker() for line in ax.lines}
+    assert markers == {"measured": "o", "bound": "s", "plain": "None"}
