@@ -52,13 +52,11 @@ def check_layers(layers, input_dim=None, name="layers"):
         W, b = (np.asarray(a, dtype=np.float64) for a in pair)
         if W.ndim != 2 or b.shape != (W.shape[1],):
             raise ValueError(
-                f"{name}[{l - 1}] must be W of shape (n_in, n_out) and b of shape (n_out,), "
-                f"got {W.shape} and {b.shape}"
+                f"{name}[{l - 1}] must be W of shape (n_in, n_out) and b of shape (n_out,), got {W.shape} and {b.shape}"
             )
         if out and out[-1][0].shape[1] != W.shape[0]:
             raise ValueError(
-                f"{name}[{l - 1}] takes {W.shape[0]} inputs but layer {l - 1} has "
-                f"{out[-1][0].shape[1]} units"
+                f"{name}[{l - 1}] takes {W.shape[0]} inputs but layer {l - 1} has {out[-1][0].shape[1]} units"
             )
         if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
             raise ValueError(f"{name}[{l - 1}] must be finite")
@@ -164,6 +162,5 @@ def keras_layers(model):
     if not dense:
         raise ValueError("model must contain at least one Dense layer")
     return [
-        (np.asarray(layer.kernel.numpy(), np.float64), np.asarray(layer.bias.numpy(), np.float64))
-        for layer in dense
+        (np.asarray(layer.kernel.numpy(), np.float64), np.asarray(layer.bias.numpy(), np.float64)) for layer in dense
     ]

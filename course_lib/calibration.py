@@ -146,11 +146,20 @@ def plot_reliability(probs, labels, n_bins=15, ax=None, title="Reliability diagr
     used = r.count > 0
     left, width = r.edges[:-1][used], np.diff(r.edges)[used]
     acc, conf = r.accuracy[used], r.confidence[used]
-    ax.bar(left, acc, width=width, align="edge", color="C0", edgecolor="k", linewidth=0.6,
-           label="accuracy")
+    ax.bar(left, acc, width=width, align="edge", color="C0", edgecolor="k", linewidth=0.6, label="accuracy")
     low, gap = np.minimum(acc, conf), np.abs(conf - acc)  # the gap, drawn as a hatched outline
-    ax.bar(left, gap, bottom=low, width=width, align="edge", fill=False, edgecolor="C3",
-           hatch="///", linewidth=0.8, label="gap")
+    ax.bar(
+        left,
+        gap,
+        bottom=low,
+        width=width,
+        align="edge",
+        fill=False,
+        edgecolor="C3",
+        hatch="///",
+        linewidth=0.8,
+        label="gap",
+    )
     ax.plot([0, 1], [0, 1], color="k", linestyle="--", linewidth=1.0, label="calibrated")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)

@@ -51,11 +51,9 @@ def _finite(name, x, min_ndim=0):
     except (TypeError, ValueError) as error:
         raise ValueError(f"{name} must be an array of real numbers, got {x!r}") from error
     if x.ndim < min_ndim or x.size == 0:
-        raise ValueError(f"{name} must be a non-empty array with at least {min_ndim} axes, "
-                         f"got shape {x.shape}")
+        raise ValueError(f"{name} must be a non-empty array with at least {min_ndim} axes, got shape {x.shape}")
     if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} must be finite (no NaN or inf), got {np.sum(~np.isfinite(x))} "
-                         "non-finite entries")
+        raise ValueError(f"{name} must be finite (no NaN or inf), got {np.sum(~np.isfinite(x))} non-finite entries")
     return x
 
 
@@ -70,8 +68,7 @@ def _labels(labels, logits):
     if labels.dtype.kind not in "iu":
         raise ValueError(f"labels must be integers in 0..{n_classes - 1}, got dtype {labels.dtype}")
     if labels.shape != logits.shape[:-1]:
-        raise ValueError(f"labels must have the batch shape of logits {logits.shape[:-1]}, "
-                         f"got shape {labels.shape}")
+        raise ValueError(f"labels must have the batch shape of logits {logits.shape[:-1]}, got shape {labels.shape}")
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
         bad = labels[(labels < 0) | (labels >= n_classes)].ravel()[0]
         raise ValueError(f"labels must be integers in 0..{n_classes - 1}, got {bad}")
@@ -80,8 +77,7 @@ def _labels(labels, logits):
 
 def _same_shape(name, y, reference, reference_name):
     if y.shape != reference.shape:
-        raise ValueError(f"{name} must have the shape of {reference_name} {reference.shape}, "
-                         f"got shape {y.shape}")
+        raise ValueError(f"{name} must have the shape of {reference_name} {reference.shape}, got shape {y.shape}")
 
 
 def _shifted(z):
@@ -152,8 +148,7 @@ def cross_entropy_grad(logits, labels):
     logits = _finite("logits", logits, min_ndim=1)
     labels = _labels(labels, logits)
     grad = softmax(logits)
-    np.put_along_axis(grad, labels[..., None],
-                      np.take_along_axis(grad, labels[..., None], axis=-1) - 1.0, axis=-1)
+    np.put_along_axis(grad, labels[..., None], np.take_along_axis(grad, labels[..., None], axis=-1) - 1.0, axis=-1)
     return grad / labels.size
 
 
@@ -167,8 +162,7 @@ def _binary_targets(y, logits):
     y = _finite("y", y)
     _same_shape("y", y, logits, "logits")
     if np.any((y < 0) | (y > 1)):
-        raise ValueError("y must hold probabilities in [0, 1], "
-                         f"got values in [{y.min():g}, {y.max():g}]")
+        raise ValueError(f"y must hold probabilities in [0, 1], got values in [{y.min():g}, {y.max():g}]")
     return y
 
 
@@ -183,8 +177,7 @@ def binary_cross_entropy(logits, y):
     y = _binary_targets(y, logits)
     # (max(z, 0) − y z) + log1p(e^{−|z|}): the first difference is exact for y ∈ {0, 1}, so a
     # tiny loss (z ≫ 0, y = 1) keeps its relative precision (softplus(z) − z would cancel)
-    return float(np.mean((np.maximum(logits, 0.0) - y * logits)
-                         + np.log1p(np.exp(-np.abs(logits)))))
+    return float(np.mean((np.maximum(logits, 0.0) - y * logits) + np.log1p(np.exp(-np.abs(logits)))))
 
 
 def binary_cross_entropy_grad(logits, y):

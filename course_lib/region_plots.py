@@ -34,9 +34,7 @@ def plot_regions(regions, ax=None, title="", cmap="tab20", seed=0, edgecolor="0.
     colors = plt.get_cmap(cmap)(np.linspace(0.0, 1.0, 20))
     order = np.random.default_rng(seed).permutation(len(regions)) % len(colors)
     polygons = [r.vertices for r in regions]
-    ax.add_collection(
-        PolyCollection(polygons, facecolors=colors[order], edgecolors=edgecolor, linewidths=0.3)
-    )
+    ax.add_collection(PolyCollection(polygons, facecolors=colors[order], edgecolors=edgecolor, linewidths=0.3))
     points = np.concatenate(polygons)
     ax.set_xlim(points[:, 0].min(), points[:, 0].max())
     ax.set_ylim(points[:, 1].min(), points[:, 1].max())

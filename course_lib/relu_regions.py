@@ -8,9 +8,9 @@ with D_l(x) = diag(1[a_l(x) > 0]) the 0/1 mask of layer l,
 .. math:: f(x) = W_L^\top D_{L-1} W_{L-1}^\top \cdots D_1 (W_1^\top x + b_1) + \dots + b_L .
 
 * :func:`activation_patterns` -- the 0/1 pattern of every hidden unit on a batch of inputs.
-* :func:`pattern_breakpoints_1d` / :func:`linear_pieces_1d` / :func:`count_linear_pieces` -- exact breakpoints of a network with
-  one input on [lo, hi], found layer by layer (no grid): where some unit's pre-activation changes sign,
-  and the maximal intervals on which the output is affine.
+* :func:`pattern_breakpoints_1d` / :func:`linear_pieces_1d` / :func:`count_linear_pieces` -- exact
+  breakpoints of a network with one input on [lo, hi], found layer by layer (no grid): where some
+  unit's pre-activation changes sign, and the maximal intervals on which the output is affine.
 * :func:`activation_regions_2d` -- the exact partition of a rectangle into convex polygons of constant
   activation pattern (each layer's lines cut the previous layer's polygons).
 * Bounds on the number of regions of a network with n_0 inputs and hidden widths n_1, ..., n_L:
@@ -193,15 +193,13 @@ def activation_regions_2d(layers, box=(-1.0, 1.0, -1.0, 1.0), min_area=1e-12):
             parts = [v]
             values = v @ M + d
             scale = np.abs(values).max(axis=0) + np.abs(d) + 1e-300
-            cut = np.nonzero((values.max(axis=0) > 1e-12 * scale)
-                             & (values.min(axis=0) < -1e-12 * scale))[0]
+            cut = np.nonzero((values.max(axis=0) > 1e-12 * scale) & (values.min(axis=0) < -1e-12 * scale))[0]
             for unit in cut:
                 new_parts = []
                 for p in parts:
                     f = p @ M[:, unit] + d[unit]
                     if f.max() > 0 and f.min() < 0:
-                        new_parts += [q for q in _split(p, f)
-                                      if q is not None and _area(q) > min_area]
+                        new_parts += [q for q in _split(p, f) if q is not None and _area(q) > min_area]
                     else:
                         new_parts.append(p)
                 parts = new_parts

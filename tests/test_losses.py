@@ -3,14 +3,13 @@ tf.GradientTape and finite differences, golden values, stability at extreme logi
 
 import warnings
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import course_lib  # noqa: F401  (environment first)
 from course_lib import losses as L
-
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 RNG = np.random.default_rng(0)
 LOGITS = RNG.normal(scale=3.0, size=(7, 5))
@@ -100,8 +99,9 @@ def test_cross_entropy_batch_shape_averages_over_all_examples():
     y = RNG.integers(0, 4, size=(2, 3))
     flat = L.cross_entropy(z.reshape(6, 4), y.reshape(6))
     assert L.cross_entropy(z, y) == pytest.approx(flat, rel=1e-15)
-    np.testing.assert_allclose(L.cross_entropy_grad(z, y).reshape(6, 4),
-                               L.cross_entropy_grad(z.reshape(6, 4), y.reshape(6)), rtol=1e-15)
+    np.testing.assert_allclose(
+        L.cross_entropy_grad(z, y).reshape(6, 4), L.cross_entropy_grad(z.reshape(6, 4), y.reshape(6)), rtol=1e-15
+    )
     assert L.cross_entropy_grad(z, y).shape == z.shape
 
 

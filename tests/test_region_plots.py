@@ -26,8 +26,7 @@ def test_one_polygon_per_region_with_labels_and_title():
 
 def test_colours_depend_only_on_the_seed():
     regions = _regions()
-    colours = [region_plots.plot_regions(regions, seed=s).collections[0].get_facecolors()
-               for s in (3, 3, 4)]
+    colours = [region_plots.plot_regions(regions, seed=s).collections[0].get_facecolors() for s in (3, 3, 4)]
     np.testing.assert_array_equal(colours[0], colours[1])
     assert not np.array_equal(colours[0], colours[2])
 

@@ -87,10 +87,7 @@ def test_bounds_golden_values():
     assert rr.montufar_lower_bound(2, (4, 4)) == 4 * 11
     assert rr.montufar_lower_bound(1, (2, 2, 2)) == 2 * 2 * 3
     # L = 2, n0 = 2, widths (2, 3): j1 <= 2; j2 <= min(2, 2 - j1, 3)
-    expected = sum(
-        math.comb(2, j1) * math.comb(3, j2)
-        for j1 in range(3) for j2 in range(min(2, 2 - j1) + 1)
-    )
+    expected = sum(math.comb(2, j1) * math.comb(3, j2) for j1 in range(3) for j2 in range(min(2, 2 - j1) + 1))
     assert rr.serra_upper_bound(2, (2, 3)) == expected == 1 * 7 + 2 * 4 + 1 * 1
     for widths in [(4, 4), (6, 6, 6), (8, 8, 8, 8)]:
         assert rr.montufar_lower_bound(2, widths) <= rr.serra_upper_bound(2, widths)
@@ -103,8 +100,10 @@ def test_bounds_golden_values():
         (lambda: rr.linear_pieces_1d(ap.tent_map_network(2), 1.0, 0.0), "hi"),
         (lambda: rr.linear_pieces_1d([(np.ones((2, 1)), np.ones(1))], 0, 1), "layers"),
         (lambda: rr.activation_regions_2d(ap.tent_map_network(2)), "layers"),
-        (lambda: rr.activation_regions_2d(rr.random_relu_layers(2, 3, np.random.default_rng(0)),
-                                          box=(1, 0, 0, 1)), "box"),
+        (
+            lambda: rr.activation_regions_2d(rr.random_relu_layers(2, 3, np.random.default_rng(0)), box=(1, 0, 0, 1)),
+            "box",
+        ),
         (lambda: rr.activation_patterns(ap.tent_map_network(1), np.ones((3, 2))), "x"),
         (lambda: rr.serra_upper_bound(0, (3,)), "n0"),
         (lambda: rr.serra_upper_bound(2, ()), "widths"),
