@@ -38,6 +38,7 @@ __all__ = [
     "Saddle",
     "Himmelblau",
     "NoisyGradient",
+    "WavyBowl",
 ]
 
 
@@ -319,3 +320,39 @@ class NoisyGradient(Objective):
 
     def __repr__(self):
         return f"NoisyGradient({self.objective!r}, sigma={self.sigma:g}, seed={self.seed})"
+
+
+class WavyBowl(Objective):
+    r"""h(θ) = ½‖θ‖² + a Σᵢ (1 − cos(ω θᵢ)): a bowl with ripples, L-smooth and non-convex.
+
+    ∇h = θ + aω sin(ωθ) (elementwise); ∇²h = diag(1 + aω² cos(ωθᵢ)), so every Hessian eigenvalue lies
+    in [1 − aω², 1 + aω²]: h is L-smooth with L = 1 + aω², and not convex when aω² > 1. h >= 0 = h(0),
+    so h* = 0 and θ* = 0. Defaults a = 1, ω = 3 (L = 10): each coordinate has local minima at 0 and
+    ±1.870 (where θ + 3 sin 3θ = 0 and h'' > 0), so h has 3ⁿ local minima, one of them global.
+    Chapter 05 (the non-convex guarantee of GD).
+    """
+
+    def __init__(self, dim=2, a=1.0, omega=3.0):
+        self.dim = check_scalar("dim", dim, low=1, integer=True)
+        self.a = check_scalar("a", a, low=0)
+        self.omega = check_scalar("omega", omega, low=0, low_open=True)
+        self.L = 1.0 + self.a * self.omega**2
+        self.minimizer = np.zeros(self.dim)
+        self.min_value = 0.0
+
+    def value(self, theta):
+        theta = self._theta(theta)
+        ripples = 1.0 - np.cos(self.omega * theta)
+        return 0.5 * np.sum(theta * theta, axis=-1) + self.a * np.sum(ripples, axis=-1)
+
+    def grad(self, theta):
+        theta = self._theta(theta)
+        return theta + self.a * self.omega * np.sin(self.omega * theta)
+
+    def hessian(self, theta):
+        theta = self._theta(theta)
+        diagonal = 1.0 + self.a * self.omega**2 * np.cos(self.omega * theta)
+        return diagonal[..., None] * np.eye(self.dim)
+
+    def __repr__(self):
+        return f"WavyBowl(dim={self.dim}, a={self.a:g}, omega={self.omega:g})"

@@ -12,15 +12,14 @@ minimum value h* and a minimizer θ*, write d₀² = ‖θ₀ − θ*‖² and �
   min_{0 <= j < k} ‖∇h(θ_j)‖² <= 2L Δ₀ / k.
 
 Every bound takes ``k`` as an int or an array of step counts and returns floats of the same shape.
-:class:`WavyBowl` is an L-smooth, non-convex objective with known L and h* on which the last bound is
-checked. Chapter 05 checks each bound against GD runs; the unit tests do too.
+:class:`course_lib.objectives.WavyBowl` is an L-smooth, non-convex objective with known L and h* on
+which the last bound is checked. Chapter 05 checks each bound against GD runs; the unit tests do too.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from course_lib.objectives import Objective
 from course_lib.validation import check_scalar
 
 __all__ = [
@@ -29,7 +28,6 @@ __all__ = [
     "iterations_bound",
     "convex_bound",
     "gradient_bound",
-    "WavyBowl",
 ]
 
 
@@ -106,39 +104,3 @@ def gradient_bound(L, gap0, k):
     with np.errstate(divide="ignore"):
         value = np.where(steps > 0, 2.0 * L * gap0 / np.maximum(steps, 1), np.inf)
     return _result(value, k)
-
-
-class WavyBowl(Objective):
-    r"""h(θ) = ½‖θ‖² + a Σᵢ (1 − cos(ω θᵢ)): a bowl with ripples, L-smooth and non-convex.
-
-    ∇h = θ + aω sin(ωθ) (elementwise); ∇²h = diag(1 + aω² cos(ωθᵢ)), so every Hessian eigenvalue lies
-    in [1 − aω², 1 + aω²]: h is L-smooth with L = 1 + aω², and not convex when aω² > 1. h >= 0 = h(0),
-    so h* = 0 and θ* = 0. Defaults a = 1, ω = 3 (L = 10): each coordinate has local minima at 0 and
-    ±1.870 (where θ + 3 sin 3θ = 0 and h'' > 0), so h has 3ⁿ local minima, one of them global.
-    Chapter 05 (the non-convex guarantee of GD).
-    """
-
-    def __init__(self, dim=2, a=1.0, omega=3.0):
-        self.dim = check_scalar("dim", dim, low=1, integer=True)
-        self.a = check_scalar("a", a, low=0)
-        self.omega = check_scalar("omega", omega, low=0, low_open=True)
-        self.L = 1.0 + self.a * self.omega**2
-        self.minimizer = np.zeros(self.dim)
-        self.min_value = 0.0
-
-    def value(self, theta):
-        theta = self._theta(theta)
-        ripples = 1.0 - np.cos(self.omega * theta)
-        return 0.5 * np.sum(theta * theta, axis=-1) + self.a * np.sum(ripples, axis=-1)
-
-    def grad(self, theta):
-        theta = self._theta(theta)
-        return theta + self.a * self.omega * np.sin(self.omega * theta)
-
-    def hessian(self, theta):
-        theta = self._theta(theta)
-        diagonal = 1.0 + self.a * self.omega**2 * np.cos(self.omega * theta)
-        return diagonal[..., None] * np.eye(self.dim)
-
-    def __repr__(self):
-        return f"WavyBowl(dim={self.dim}, a={self.a:g}, omega={self.omega:g})"

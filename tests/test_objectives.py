@@ -22,6 +22,7 @@ def _objectives():
         "rosenbrock_a2": ob.Rosenbrock(a=2.0, b=5.0),
         "saddle": ob.Saddle(a=1.5, b=0.5),
         "himmelblau": ob.Himmelblau(),
+        "wavy_bowl": ob.WavyBowl(dim=2, a=0.3, omega=2.0),
     }
 
 
@@ -39,6 +40,9 @@ def _tf_value(name, objective, theta):
         return objective.a * x**2 - objective.b * y**2
     if name == "himmelblau":
         return (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2
+    if name == "wavy_bowl":
+        a, w = objective.a, objective.omega
+        return 0.5 * (x**2 + y**2) + a * (2.0 - tf.cos(w * x) - tf.cos(w * y))
     raise KeyError(name)
 
 
@@ -283,3 +287,17 @@ def test_quadratic_with_eigenvalues_validates(eigenvalues):
         ob.Quadratic.with_eigenvalues(eigenvalues, np.random.default_rng(0))
     with pytest.raises(ValueError, match="rng must be"):
         ob.Quadratic.with_eigenvalues([1.0], rng=None)
+
+
+def test_wavy_bowl_constants_and_minima():
+    f = ob.WavyBowl(dim=2, a=0.3, omega=2.0)
+    theta, eps = np.array([0.7, -1.3]), 1e-6
+    numeric = [(f.value(theta + eps * e) - f.value(theta - eps * e)) / (2 * eps) for e in np.eye(2)]
+    assert np.allclose(f.grad(theta), numeric, atol=1e-8)
+    numeric_h = [(f.grad(theta + eps * e) - f.grad(theta - eps * e)) / (2 * eps) for e in np.eye(2)]
+    assert np.allclose(f.hessian(theta), np.array(numeric_h).T, atol=1e-6)
+    assert f.L == pytest.approx(1 + 0.3 * 4) and f.value(np.zeros(2)) == 0.0
+    default = ob.WavyBowl(dim=1)
+    assert default.L == 10.0
+    assert abs(default.grad([1.870054577])[0]) < 1e-8 and default.hessian([1.870054577])[0, 0] > 0
+    assert f.value(np.zeros((4, 5, 2))).shape == (4, 5)

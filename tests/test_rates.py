@@ -63,7 +63,7 @@ def test_convex_bound_holds_and_the_worst_case_reaches_a_constant_fraction():
 
 
 def test_gradient_bound_holds_on_the_non_convex_wavy_bowl():
-    f = rates.WavyBowl(dim=3)
+    f = objectives.WavyBowl(dim=3)
     assert np.min(np.linalg.eigvalsh(f.hessian(np.linspace(-2, 2, 300)[:, None] * np.ones(3)))) < 0
     rng = np.random.default_rng(2)
     for _ in range(20):
@@ -75,20 +75,6 @@ def test_gradient_bound_holds_on_the_non_convex_wavy_bowl():
     assert rates.gradient_bound(1.0, 1.0, 0) == np.inf
 
 
-def test_wavy_bowl_derivatives_match_finite_differences():
-    f = rates.WavyBowl(dim=2, a=0.3, omega=2.0)
-    theta, eps = np.array([0.7, -1.3]), 1e-6
-    numeric = [(f.value(theta + eps * e) - f.value(theta - eps * e)) / (2 * eps) for e in np.eye(2)]
-    assert np.allclose(f.grad(theta), numeric, atol=1e-8)
-    numeric_h = [(f.grad(theta + eps * e) - f.grad(theta - eps * e)) / (2 * eps) for e in np.eye(2)]
-    assert np.allclose(f.hessian(theta), np.array(numeric_h).T, atol=1e-6)
-    assert f.L == pytest.approx(1 + 0.3 * 4) and f.value(np.zeros(2)) == 0.0
-    default = rates.WavyBowl(dim=1)
-    assert default.L == 10.0
-    assert abs(default.grad([1.870054577])[0]) < 1e-8 and default.hessian([1.870054577])[0, 0] > 0
-    assert f.value(np.zeros((4, 5, 2))).shape == (4, 5)
-
-
 @pytest.mark.parametrize(
     "call, name",
     [
@@ -98,7 +84,7 @@ def test_wavy_bowl_derivatives_match_finite_differences():
         (lambda: rates.convex_bound(1.0, 1.0, 1.5), "k"),
         (lambda: rates.gradient_bound(0.0, 1.0, 1), "L"),
         (lambda: rates.iterations_bound(0.5, 1.0, 1.0, 1e-3), "kappa"),
-        (lambda: rates.WavyBowl(dim=0), "dim"),
+        (lambda: objectives.WavyBowl(dim=0), "dim"),
     ],
 )
 def test_bad_arguments_name_the_parameter(call, name):
