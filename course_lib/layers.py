@@ -93,7 +93,7 @@ def activation_mlp(
     Kernels come from ``kernel_initializer`` (default ``he_normal``, variance 2/fan_in, the scale a
     ReLU needs) with a per-layer seed; biases start at 0. Returns a ``keras.Sequential``.
     """
-    from course_lib.models import _layer_seeds, _seeded_initializer
+    from course_lib.models import layer_seeds, seeded_initializer
 
     input_dim = check_scalar("input_dim", input_dim, low=1, integer=True)
     n_outputs = check_scalar("n_outputs", n_outputs, low=1, integer=True)
@@ -104,14 +104,14 @@ def activation_mlp(
     if isinstance(hidden, (int, np.integer)):
         hidden = (hidden,)
     hidden = tuple(check_scalar("hidden", h, low=1, integer=True) for h in hidden)
-    seeds = _layer_seeds(seed, len(hidden) + 1)
+    seeds = layer_seeds(seed, len(hidden) + 1)
     layers = [keras.Input(shape=(input_dim,))]
     for l, width in enumerate(hidden, start=1):
         units = pieces * width if activation == "maxout" else width
-        init = _seeded_initializer(kernel_initializer, seeds[l - 1])
+        init = seeded_initializer(kernel_initializer, seeds[l - 1])
         layers.append(keras.layers.Dense(units, kernel_initializer=init, name=f"dense_{l}"))
         layers.append(_activation_layer(activation, l, pieces))
-    init = _seeded_initializer(kernel_initializer, seeds[-1])
+    init = seeded_initializer(kernel_initializer, seeds[-1])
     layers.append(
         keras.layers.Dense(n_outputs, activation="softmax", kernel_initializer=init, name=f"dense_{len(hidden) + 1}")
     )

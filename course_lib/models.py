@@ -30,6 +30,8 @@ from course_lib.datasets import Dataset
 from course_lib.validation import check_scalar, check_seed
 
 __all__ = [
+    "layer_seeds",
+    "seeded_initializer",
     "mlp",
     "dense_layers",
     "layer_gradient_norms",
@@ -49,12 +51,17 @@ def _keras():
     return keras
 
 
-def _layer_seeds(seed, n):
+def layer_seeds(seed, n):
     """n different 31-bit seeds derived from ``seed`` (one per layer, so equal-shaped layers differ)."""
     return [int(s) for s in np.random.SeedSequence(seed).generate_state(n) % (2**31 - 1)]
 
 
-def _seeded_initializer(kernel_initializer, seed):
+def seeded_initializer(kernel_initializer, seed):
+    """``keras.initializers.get(kernel_initializer)`` with its ``seed`` set (random initializers only).
+
+    Used by :func:`mlp` and :func:`course_lib.layers.activation_mlp`, so that a layer's weights depend
+    on its own seed, never on what Keras drew before.
+    """
     keras = _keras()
     init = keras.initializers.get(kernel_initializer)
     config = init.get_config()
@@ -91,7 +98,7 @@ def mlp(
     if isinstance(hidden, (int, np.integer)):
         hidden = (hidden,)
     hidden = tuple(check_scalar("hidden", h, low=1, integer=True) for h in hidden)
-    seeds = _layer_seeds(seed, len(hidden) + 1)
+    seeds = layer_seeds(seed, len(hidden) + 1)
     layers = [keras.Input(shape=(input_dim,))]
     widths = hidden + (n_outputs,)
     for l, width in enumerate(widths, start=1):
@@ -99,7 +106,7 @@ def mlp(
             keras.layers.Dense(
                 width,
                 activation=activation if l <= len(hidden) else output_activation,
-                kernel_initializer=_seeded_initializer(kernel_initializer, seeds[l - 1]),
+                kernel_initializer=seeded_initializer(kernel_initializer, seeds[l - 1]),
                 name=f"dense_{l}",
             )
         )

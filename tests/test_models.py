@@ -443,3 +443,17 @@ def test_to_float64_functional_model():
     assert model64.inputs[0].dtype == "float64"
     x = np.array([[0.1, -0.2], [1.0, 2.0]])
     np.testing.assert_allclose(model64(x).numpy(), model(x).numpy(), atol=1e-6)
+
+
+def test_layer_seeds_are_distinct_and_reproducible():
+    seeds = M.layer_seeds(7, 5)
+    assert seeds == M.layer_seeds(7, 5) and len(set(seeds)) == 5
+    assert seeds != M.layer_seeds(8, 5) and all(0 <= s < 2**31 - 1 for s in seeds)
+
+
+def test_seeded_initializer_draws_depend_only_on_the_seed():
+    first = np.asarray(M.seeded_initializer("glorot_uniform", 3)((4, 3)))
+    again = np.asarray(M.seeded_initializer("glorot_uniform", 3)((4, 3)))
+    other = np.asarray(M.seeded_initializer("glorot_uniform", 4)((4, 3)))
+    assert np.array_equal(first, again) and not np.array_equal(first, other)
+    assert np.all(np.asarray(M.seeded_initializer("zeros", 3)((2, 2))) == 0)
