@@ -72,7 +72,7 @@ def plot_activations(names, z=None, ncols=None, title=None):
         ax.axhline(0.0, color="0.6", linewidth=0.8)
         ax.set_title(a.label, fontsize=10)
         ax.set_xlabel("z")
-        ax.legend(loc="upper left", fontsize=8)
+        ax.legend(loc="best", fontsize=8)  # "best": no curve hidden (e.g. |z|)
     for ax in axes.flat[len(acts) :]:
         ax.set_visible(False)
     if title:
