@@ -85,13 +85,19 @@ def test_cross_entropy_golden_values():
     assert L.cross_entropy([[2.0, 0.0]], [1]) == pytest.approx(2 + np.log1p(np.exp(-2.0)), rel=1e-15)
 
 
+def check_loss_and_gradient(keras_loss, loss, grad, z, y, rel, grad_rtol):
+    """``loss(z, y)`` and ``grad(z, y)`` against ``keras_loss(y, z)`` and its tape gradient, and the
+    gradient against central differences of ``loss``."""
+    value, tf_grad = tape_grad(lambda zt: keras_loss(y, zt), z)
+    assert loss(z, y) == pytest.approx(value, rel=rel)
+    np.testing.assert_allclose(grad(z, y), tf_grad, rtol=grad_rtol, atol=1e-16)
+    fd = central_difference(lambda zz: loss(zz, y), z)
+    np.testing.assert_allclose(grad(z, y), fd, atol=1e-9)
+
+
 def test_cross_entropy_grad_matches_gradient_tape_and_finite_differences():
     sparse = keras.losses.SparseCategoricalCrossentropy(from_logits=True, dtype="float64")
-    value, tf_grad = tape_grad(lambda z: sparse(LABELS, z), LOGITS)
-    assert L.cross_entropy(LOGITS, LABELS) == pytest.approx(value, rel=1e-13)
-    np.testing.assert_allclose(L.cross_entropy_grad(LOGITS, LABELS), tf_grad, rtol=1e-12, atol=1e-16)
-    fd = central_difference(lambda z: L.cross_entropy(z, LABELS), LOGITS)
-    np.testing.assert_allclose(L.cross_entropy_grad(LOGITS, LABELS), fd, atol=1e-9)
+    check_loss_and_gradient(sparse, L.cross_entropy, L.cross_entropy_grad, LOGITS, LABELS, 1e-13, 1e-12)
 
 
 def test_cross_entropy_batch_shape_averages_over_all_examples():
@@ -136,11 +142,7 @@ def test_binary_cross_entropy_matches_keras_and_gradient_tape(soft):
     z = RNG.normal(scale=3.0, size=(6, 3))
     y = RNG.uniform(size=z.shape) if soft else RNG.integers(0, 2, size=z.shape).astype(float)
     bce = keras.losses.BinaryCrossentropy(from_logits=True, dtype="float64")
-    value, tf_grad = tape_grad(lambda zt: bce(y, zt), z)
-    assert L.binary_cross_entropy(z, y) == pytest.approx(value, rel=1e-12)
-    np.testing.assert_allclose(L.binary_cross_entropy_grad(z, y), tf_grad, rtol=1e-10, atol=1e-16)
-    fd = central_difference(lambda zz: L.binary_cross_entropy(zz, y), z)
-    np.testing.assert_allclose(L.binary_cross_entropy_grad(z, y), fd, atol=1e-9)
+    check_loss_and_gradient(bce, L.binary_cross_entropy, L.binary_cross_entropy_grad, z, y, 1e-12, 1e-10)
 
 
 def test_binary_cross_entropy_golden_and_extreme_values():
@@ -162,9 +164,7 @@ def test_mean_squared_error_matches_keras_and_gradient_tape():
     pred = RNG.normal(size=(5, 4))
     y = RNG.normal(size=(5, 4))
     mse = keras.losses.MeanSquaredError(dtype="float64")
-    value, tf_grad = tape_grad(lambda p: mse(y, p), pred)
-    assert L.mean_squared_error(pred, y) == pytest.approx(value, rel=1e-13)
-    np.testing.assert_allclose(L.mean_squared_error_grad(pred, y), tf_grad, rtol=1e-12)
+    check_loss_and_gradient(mse, L.mean_squared_error, L.mean_squared_error_grad, pred, y, 1e-13, 1e-12)
     assert L.mean_squared_error([1.0, 3.0], [0.0, 0.0]) == 5.0
     np.testing.assert_array_equal(L.mean_squared_error_grad([1.0, 3.0], [0.0, 0.0]), [1.0, 3.0])
 
