@@ -46,3 +46,19 @@ def test_the_guide_is_in_the_table_of_contents():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [entry["file"] for part in toc["parts"] for entry in part["chapters"]]
     assert "instructors" in files
+
+
+def test_run_times_come_from_the_bench_table(tmp_path):
+    from _ext.bench_times import run_time
+
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "x\n<!-- bench:start -->\n| chapter | s |\n| --- | ---: |\n| 01_activations | 20.7 | 707 | yes |\n"
+        "<!-- bench:end -->\n| 02_losses | 9.0 | outside the markers |\n"
+    )
+    assert run_time(readme, "01_activations") == "21 s"
+    assert run_time(readme, "02_losses") == "not yet measured"
+    assert run_time(tmp_path / "missing.md", "01_activations") == "not yet measured"
+    block = course_map.chapters_markdown(ROOT)
+    for path in course_map.existing(ROOT).values():
+        assert f"{{bench-seconds}}`{path.stem}`" in block

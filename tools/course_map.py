@@ -1,13 +1,15 @@
 """The instructor guide's generated parts: the course map figure and the per-chapter tables.
 
-Run from the repository root after a chapter is added or changed, or after ``make bench``::
+Run from the repository root after a chapter is added or changed::
 
     python -m tools.course_map      # writes figures/course_map.svg, refreshes instructors.md
 
 :data:`CHAPTERS` is the plan of the whole course: the eleven chapters, what each builds on, and its
 topics. Everything else is read from the repository: which chapters exist, their learning objectives,
-prerequisites and reading time (the header of each notebook), their run time (the ``make bench`` table
-in README.md) and their exercises with difficulty (:func:`tools.assignments.questions`). The text
+prerequisites and reading time (the header of each notebook) and their exercises with difficulty
+(:func:`tools.assignments.questions`). Run times are not copied: the page uses the role
+``{bench-seconds}`NN_slug``` (``_ext/bench_times.py``), which reads README.md's ``make bench`` table
+when the book is built, so a new benchmark never makes the guide stale. The text
 between the ``chapters:start``/``chapters:end`` markers of ``instructors.md`` is generated;
 ``tests/test_course_map.py`` fails when it, or the figure, is out of date.
 """
@@ -237,21 +239,13 @@ def header(nb) -> dict[str, object]:
     }
 
 
-def bench_seconds(readme: Path) -> dict[str, float]:
-    """Wall seconds per chapter from the ``make bench`` table in README.md."""
-    if not readme.is_file():
-        return {}
-    rows = re.findall(r"^\|\s*(\d\d_\w+)\s*\|\s*([\d.]+)\s*\|", readme.read_text(), re.M)
-    return {name: float(seconds) for name, seconds in rows}
-
-
 def chapters_markdown(root: Path = ROOT) -> str:
     """The generated part of the instructor guide: the chapter table and the per-chapter sections."""
     import nbformat
 
     from tools import assignments
 
-    present, seconds = existing(root), bench_seconds(Path(root, "README.md"))
+    present = existing(root)
     table = [
         "| chapter | builds on | status | reading | run time (`make bench`) | exercises |",
         "| --- | --- | --- | ---: | ---: | --- |",
@@ -266,7 +260,7 @@ def chapters_markdown(root: Path = ROOT) -> str:
         nb = nbformat.read(path, as_version=4)
         info, found = header(nb), assignments.questions(nb)
         auto = sum(q.auto for q in found)
-        run = f"{seconds[path.stem]:.0f} s" if path.stem in seconds else "not yet measured"
+        run = f"{{bench-seconds}}`{path.stem}`"  # filled in from README's bench table at build time
         reading = f"{info['minutes']} min" if info["minutes"] else "–"
         exercises = f"{len(found)} ({auto} auto-graded)" if found else "old format (not assignable yet)"
         table.append(
