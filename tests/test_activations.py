@@ -238,3 +238,14 @@ def test_gelu_and_elu_slopes_vanish_or_turn_negative_on_the_left():
     assert A.gelu_grad(-np.sqrt(2.0)) == pytest.approx(-0.1289041, abs=1e-6)  # smallest slope
     assert abs(A.gelu_grad(-10.0)) < 1e-20 and A.elu_grad(-10.0) == pytest.approx(np.exp(-10.0))
     assert np.all(A.leaky_relu_grad(np.array([-1e6, -10.0, -1e-3])) == A.MAAS_LEAKY_SLOPE)
+
+
+def test_gelu_slope_decays_like_z_phi_not_faster_than_the_gaussian():
+    """Far left, GELU'(z) = Φ(z) + z φ(z) ≈ z φ(z) = −|z| e^{−z²/2}/√(2π): it vanishes faster than
+    any exponential e^{−c|z|} but more slowly than e^{−z²/2} itself (chapter 01, sec-01-dying)."""
+    z = np.array([-4.0, -6.0, -8.0, -10.0, -20.0])
+    z_phi = z * np.exp(-(z**2) / 2) / np.sqrt(2 * np.pi)
+    ratio = A.gelu_grad(z) / z_phi
+    assert np.all(np.diff(ratio) > 0) and np.all((0.9 < ratio) & (ratio < 1.0))  # ratio -> 1
+    assert ratio[-1] == pytest.approx(1.0, abs=3e-3)
+    assert np.all(np.abs(A.gelu_grad(z)) > np.exp(-(z**2) / 2))
