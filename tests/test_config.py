@@ -32,6 +32,13 @@ NO_TENSORFLOW_AT_IMPORT = [
     "course_lib.keras_compat",
     "course_lib.plotting",
     "course_lib.optim_plots",
+    "course_lib.rates",
+    "course_lib.approximation",
+    "course_lib.relu_regions",
+    "course_lib.calibration",
+    "course_lib.propagation",
+    "course_lib.region_plots",
+    "course_lib.quiz",
 ]
 
 

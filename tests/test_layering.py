@@ -24,13 +24,20 @@ LAYERS = {
     "losses": 1,
     "datasets": 1,
     "rates": 1,
+    "approximation": 1,
+    "relu_regions": 1,
+    "calibration": 1,
     "optimizers": 2,
     "convergence": 2,
     "backprop": 2,
     "models": 2,
     "keras_compat": 2,
+    "propagation": 2,
+    "layers": 2,
     "plotting": 3,
     "optim_plots": 3,
+    "region_plots": 3,
+    "quiz": 3,
 }
 
 
