@@ -4,6 +4,9 @@ r"""General figure helpers for the book (chapter 01 on); optimization plots live
 * :func:`plot_curves` -- several named series against a common x (learning curves, sweeps).
 * :func:`plot_layer_norms` -- a per-layer quantity (e.g. ‖∂J/∂W_l‖) on a log axis, with reference curves.
 
+Runs over seeds: a series given as a 2-D array (seeds × points) is drawn as its mean, with the
+min-max range over the seeds shaded in the same colour (on a log axis the mean is geometric).
+
 The convention of both plotting modules: every helper labels its axes, sets a title and a legend, and
 returns the Figure (grid helpers) or the Axes (single-panel helpers, which also accept ``ax=`` to draw
 into an existing panel; :func:`new_axes`). Sizes follow the book's column width
@@ -33,16 +36,29 @@ def new_axes(ax=None):
     return ax
 
 
-def _check_series(series, name="series"):
+def _check_series(series, name="series", runs=False):
+    """``series`` as a dict label -> float64 array: 1-D, or with ``runs`` also 2-D (seeds × points)."""
     if not isinstance(series, dict) or not series:
         raise ValueError(f"{name} must be a non-empty dict label -> 1-D array, got {type(series).__name__}")
     out = {}
     for label, values in series.items():
         values = np.asarray(values, dtype=np.float64)
-        if values.ndim != 1 or values.size == 0:
-            raise ValueError(f"{name}[{label!r}] must be a non-empty 1-D array, got shape {values.shape}")
+        if values.ndim not in ((1, 2) if runs else (1,)) or values.size == 0:
+            shape = "1-D array or 2-D array (seeds × points)" if runs else "1-D array"
+            raise ValueError(f"{name}[{label!r}] must be a non-empty {shape}, got shape {values.shape}")
         out[str(label)] = values
     return out
+
+
+def _plot_series(ax, x, values, geometric=False, **keywords):
+    """One series: a 1-D array as a line; a 2-D array (seeds × points) as the mean over seeds (geometric
+    if ``geometric``) with its min-max range shaded in the line's colour."""
+    if values.ndim == 1:
+        ax.plot(x, values, **keywords)
+        return
+    mean = np.exp(np.log(values).mean(axis=0)) if geometric else values.mean(axis=0)
+    (line,) = ax.plot(x, mean, **keywords)
+    ax.fill_between(x, values.min(axis=0), values.max(axis=0), color=line.get_color(), alpha=0.2, linewidth=0)
 
 
 def plot_activations(names, z=None, ncols=None, title=None):
@@ -92,15 +108,16 @@ def plot_curves(
     marker=None,
     styles=None,
 ):
-    r"""Plot each ``series[label]`` (a 1-D array) against ``x`` and return the Axes.
+    r"""Plot each ``series[label]`` (a 1-D array, or seeds × points: mean and min-max band) against ``x``.
 
     ``x`` defaults to 1, 2, ..., n (epochs); series may have different lengths (a run that stopped
     early) as long as none is longer than ``x``. ``styles`` optionally maps a label to extra
     ``Axes.plot`` keywords (e.g. ``{"bound": {"linestyle": ":", "color": "k"}}``), which override
-    ``marker`` for that series (e.g. ``{"guaranteed": {"marker": "s"}}``).
+    ``marker`` for that series (e.g. ``{"guaranteed": {"marker": "s"}}``). With ``logy`` the mean over
+    seeds is geometric. Returns the Axes.
     """
-    series = _check_series(series)
-    longest = max(len(v) for v in series.values())
+    series = _check_series(series, runs=True)
+    longest = max(v.shape[-1] for v in series.values())
     x = np.arange(1, longest + 1) if x is None else np.asarray(x, dtype=np.float64)
     if x.ndim != 1 or len(x) < longest:
         raise ValueError(
@@ -110,7 +127,7 @@ def plot_curves(
     styles = styles or {}
     for label, values in series.items():
         keywords = {"label": label, "marker": marker, **styles.get(label, {})}  # a style wins
-        ax.plot(x[: len(values)], values, **keywords)
+        _plot_series(ax, x[: values.shape[-1]], values, geometric=logy, **keywords)
     if logy:
         ax.set_yscale("log")
     if logx:
@@ -127,18 +144,19 @@ def plot_layer_norms(
 ):
     r"""Per-layer values on a log y axis against the layer index l = 1..L (integer ticks); returns the Axes.
 
-    ``norms`` maps a label (e.g. "sigmoid") to an array of L positive values; ``reference`` optionally
-    maps a label (e.g. "0.25^(L−l)") to an array of the same length, drawn as black dotted lines.
+    ``norms`` maps a label (e.g. "sigmoid") to an array of L positive values, or to seeds × L values
+    (drawn as the geometric mean with the min-max band); ``reference`` optionally maps a label (e.g.
+    "0.25^(L−l)") to an array of L values, drawn as black dotted lines.
     """
-    norms = _check_series(norms, "norms")
+    norms = _check_series(norms, "norms", runs=True)
     reference = _check_series(reference, "reference") if reference is not None else {}
-    L = len(next(iter(norms.values())))
-    if any(len(v) != L for v in list(norms.values()) + list(reference.values())):
+    L = next(iter(norms.values())).shape[-1]
+    if any(v.shape[-1] != L for v in list(norms.values()) + list(reference.values())):
         raise ValueError("norms and reference must all have the same length (one value per layer)")
     ax = new_axes(ax)
     layers = np.arange(1, L + 1)
     for label, values in norms.items():
-        ax.plot(layers, values, marker="o", label=label)
+        _plot_series(ax, layers, values, geometric=True, marker="o", label=label)
     for i, (label, values) in enumerate(reference.items()):
         ax.plot(layers, values, color="k", linestyle=[":", "-."][i % 2], label=label)
     ax.set_yscale("log")

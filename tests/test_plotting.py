@@ -1,5 +1,6 @@
 """Tests for course_lib.plotting (Agg backend): what is drawn, labels, titles, legends, argument checks."""
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -81,7 +82,7 @@ def test_plot_layer_norms_with_reference():
         (lambda: P.plot_activations(["relu"], z=[1.0]), "z"),
         (lambda: P.plot_activations(["relu"], ncols=0), "ncols"),
         (lambda: P.plot_curves({}), "series"),
-        (lambda: P.plot_curves({"a": [[1, 2]]}), "series"),
+        (lambda: P.plot_curves({"a": [[[1, 2]]]}), "series"),
         (lambda: P.plot_curves({"a": [1, 2, 3]}, x=[1, 2]), "x"),
         (lambda: P.plot_layer_norms({"a": [1, 2]}, reference={"r": [1, 2, 3]}), "reference"),
         (lambda: P.plot_layer_norms([1, 2]), "norms"),
@@ -100,3 +101,15 @@ def test_plot_curves_style_overrides_the_marker():
     )
     markers = {line.get_label(): line.get_marker() for line in ax.lines}
     assert markers == {"measured": "o", "bound": "s", "plain": "None"}
+
+
+def test_runs_over_seeds_are_drawn_as_mean_and_min_max_band():
+    runs = np.array([[1.0, 4.0, 2.0], [3.0, 2.0, 8.0]])  # 2 seeds x 3 points
+    ax = P.plot_curves({"runs": runs, "single": [1.0, 1.0, 1.0]}, x=[1, 2, 3], title="t")
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [2.0, 3.0, 5.0])
+    assert len(ax.collections) == 1  # one band, for the 2-D series only
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.min() == 1.0 and band.max() == 8.0
+    log_ax = P.plot_layer_norms({"runs": runs})
+    np.testing.assert_allclose(log_ax.lines[0].get_ydata(), [np.sqrt(3.0), np.sqrt(8.0), 4.0])
+    assert ax.collections[0].get_facecolor()[0][:3] == pytest.approx(matplotlib.colors.to_rgb(ax.lines[0].get_color()))
