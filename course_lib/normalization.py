@@ -1,0 +1,157 @@
+r"""Batch normalization and layer normalization in NumPy, forward and backward (chapter 11).
+
+Batch normalization (Ioffe and Szegedy 2015), training mode, for a batch x of shape (m, n) (rows are examples,
+statistics per feature over the batch, the *biased* variance)::
+
+    μ = (1/m) Σᵢ xᵢ,   σ² = (1/m) Σᵢ (xᵢ − μ)²,   x̂ = (x − μ) / √(σ² + ε),   y = γ ⊙ x̂ + β
+
+So the layer does **not** output N(0, 1) features: it outputs mean β and standard deviation ≈ |γ|, both learned.
+Its backward pass, with g = ∂J/∂y and s = √(σ² + ε)::
+
+    ∂J/∂β = Σᵢ gᵢ,   ∂J/∂γ = Σᵢ gᵢ ⊙ x̂ᵢ,   ∂J/∂x = (γ / (m s)) ⊙ (m g − Σᵢ gᵢ − x̂ ⊙ Σᵢ gᵢ ⊙ x̂ᵢ)
+
+(the last two sums make ∂J/∂x orthogonal, per feature, to the constant vector and to x̂: the output does not
+change when the batch is shifted or scaled). At inference the batch statistics are replaced by running averages,
+updated at every training step as Keras does (``BatchNormalization(momentum=0.99, epsilon=1e-3)``, starting from
+mean 0 and variance 1)::
+
+    μ_run ← ρ μ_run + (1 − ρ) μ,   σ²_run ← ρ σ²_run + (1 − ρ) σ²,     y = γ ⊙ (x − μ_run)/√(σ²_run + ε) + β
+
+Layer normalization (Ba et al. 2016) normalizes each example over its features instead (axis −1), so it needs no
+batch and behaves the same in training and inference: :func:`layer_norm` and :func:`layer_norm_backward`
+(Keras's ``LayerNormalization(epsilon=1e-3)``).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from course_lib.validation import check_scalar
+
+__all__ = [
+    "KERAS_MOMENTUM",
+    "KERAS_EPSILON",
+    "batch_norm",
+    "batch_norm_backward",
+    "RunningStats",
+    "init_running",
+    "update_running",
+    "batch_norm_inference",
+    "layer_norm",
+    "layer_norm_backward",
+]
+
+#: Keras's defaults for ``BatchNormalization``: running-average momentum ρ and ε.
+KERAS_MOMENTUM = 0.99
+KERAS_EPSILON = 1e-3
+
+
+def _batch(x, name="x"):
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] < 1 or not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must be a finite array of shape (m, n), got shape {x.shape}")
+    return x
+
+
+def _feature_vector(name, v, n):
+    v = np.asarray(v, dtype=np.float64)
+    if v.shape != (n,) or not np.all(np.isfinite(v)):
+        raise ValueError(f"{name} must be a finite vector of shape ({n},), got shape {v.shape}")
+    return v
+
+
+def _eps(eps):
+    return check_scalar("eps", eps, low=0)
+
+
+def _normalize(x, axis, eps):
+    """x̂ and s = √(σ² + ε) with the statistics over ``axis`` (kept as a length-1 axis)."""
+    mean = x.mean(axis=axis, keepdims=True)
+    s = np.sqrt(x.var(axis=axis, keepdims=True) + eps)
+    centred = x - mean
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x_hat = np.where(s > 0, centred / np.where(s > 0, s, 1.0), 0.0)  # a constant feature with ε = 0: x̂ = 0
+    return x_hat, s
+
+
+def batch_norm(x, gamma, beta, eps=KERAS_EPSILON):
+    """y = γ ⊙ (x − μ)/√(σ² + ε) + β with μ, σ² the batch mean and biased variance of each column of x (m, n)."""
+    x = _batch(x)
+    gamma, beta = _feature_vector("gamma", gamma, x.shape[1]), _feature_vector("beta", beta, x.shape[1])
+    x_hat, _ = _normalize(x, 0, _eps(eps))
+    return gamma * x_hat + beta
+
+
+def batch_norm_backward(dy, x, gamma, eps=KERAS_EPSILON):
+    """(∂J/∂x, ∂J/∂γ, ∂J/∂β) of :func:`batch_norm` at x, given dy = ∂J/∂y (both (m, n))."""
+    x = _batch(x)
+    dy = _batch(dy, "dy")
+    if dy.shape != x.shape:
+        raise ValueError(f"dy must have the shape of x {x.shape}, got {dy.shape}")
+    gamma = _feature_vector("gamma", gamma, x.shape[1])
+    x_hat, s = _normalize(x, 0, _eps(eps))
+    m = x.shape[0]
+    dbeta = dy.sum(axis=0)
+    dgamma = (dy * x_hat).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(s > 0, gamma / (m * np.where(s > 0, s, 1.0)), 0.0)
+    dx = scale * (m * dy - dbeta - x_hat * dgamma)
+    return dx, dgamma, dbeta
+
+
+class RunningStats(NamedTuple):
+    """Running mean and (biased) variance of each feature, used by batch norm at inference."""
+
+    mean: np.ndarray
+    var: np.ndarray
+
+
+def init_running(n):
+    """Keras's starting point: mean 0 and variance 1 for each of ``n`` features."""
+    n = check_scalar("n", n, low=1, integer=True)
+    return RunningStats(np.zeros(n), np.ones(n))
+
+
+def update_running(stats, x, momentum=KERAS_MOMENTUM):
+    """One training step's update ρ·old + (1 − ρ)·batch of the running mean and variance (returns new stats)."""
+    x = _batch(x)
+    rho = check_scalar("momentum", momentum, low=0, high=1)
+    mean = _feature_vector("stats.mean", stats.mean, x.shape[1])
+    var = _feature_vector("stats.var", stats.var, x.shape[1])
+    return RunningStats(rho * mean + (1 - rho) * x.mean(axis=0), rho * var + (1 - rho) * x.var(axis=0))
+
+
+def batch_norm_inference(x, stats, gamma, beta, eps=KERAS_EPSILON):
+    """y = γ ⊙ (x − μ_run)/√(σ²_run + ε) + β: batch norm at inference, each example on its own."""
+    x = _batch(x)
+    n = x.shape[1]
+    mean = _feature_vector("stats.mean", stats.mean, n)
+    var = _feature_vector("stats.var", stats.var, n)
+    if np.any(var < 0):
+        raise ValueError("stats.var must be >= 0")
+    gamma, beta = _feature_vector("gamma", gamma, n), _feature_vector("beta", beta, n)
+    return gamma * (x - mean) / np.sqrt(var + _eps(eps)) + beta
+
+
+def layer_norm(x, gamma, beta, eps=KERAS_EPSILON):
+    """y = γ ⊙ (x − μ)/√(σ² + ε) + β with μ, σ² the mean and biased variance of each *row* of x (m, n)."""
+    x = _batch(x)
+    gamma, beta = _feature_vector("gamma", gamma, x.shape[1]), _feature_vector("beta", beta, x.shape[1])
+    x_hat, _ = _normalize(x, 1, _eps(eps))
+    return gamma * x_hat + beta
+
+
+def layer_norm_backward(dy, x, gamma, eps=KERAS_EPSILON):
+    """(∂J/∂x, ∂J/∂γ, ∂J/∂β) of :func:`layer_norm`: the batch-norm formula with the roles of the axes swapped."""
+    x = _batch(x)
+    dy = _batch(dy, "dy")
+    if dy.shape != x.shape:
+        raise ValueError(f"dy must have the shape of x {x.shape}, got {dy.shape}")
+    gamma = _feature_vector("gamma", gamma, x.shape[1])
+    x_hat, s = _normalize(x, 1, _eps(eps))
+    n = x.shape[1]
+    g = dy * gamma  # ∂J/∂x̂
+    dx = (n * g - g.sum(axis=1, keepdims=True) - x_hat * (g * x_hat).sum(axis=1, keepdims=True)) / (n * s)
+    return dx, (dy * x_hat).sum(axis=0), dy.sum(axis=0)
