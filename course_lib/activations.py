@@ -68,6 +68,7 @@ __all__ = [
     "Activation",
     "ACTIVATIONS",
     "get",
+    "tangent_pieces",
     "MAAS_LEAKY_SLOPE",
 ]
 
@@ -320,3 +321,16 @@ def get(name):
     if name not in ACTIVATIONS:
         raise ValueError(f"name must be one of {sorted(ACTIVATIONS)}, got {name!r}")
     return ACTIVATIONS[name]
+
+
+def tangent_pieces(z, points, f, df):
+    r"""The tangents of ``f`` at ``points`` t_j, evaluated at ``z``: f(t_j) + f'(t_j)(z − t_j), shape (len(z), k).
+
+    Their maximum, ``maxout(tangent_pieces(...), k)``, is a maxout unit with k pieces that lies below a
+    convex ``f`` and touches it at every t_j (chapter 01: for f(z) = z² the gap is at most s²/4, s the spacing).
+    """
+    z = _as_array(z).reshape(-1, 1)
+    t = _as_array(points).reshape(1, -1)
+    if t.size == 0:
+        raise ValueError("points must not be empty")
+    return f(t) + df(t) * (z - t)

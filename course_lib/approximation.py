@@ -1,97 +1,94 @@
-r"""Universal approximation made executable: ReLU networks written by hand (chapter 03).
+r"""Universal approximation made executable: ReLU networks written by hand, and trained (chapter 03).
 
-A ReLU network here is a list of layers ``[(W_1, b_1), ..., (W_L, b_L)]`` in Keras's convention
-(``W_l`` has shape (n_{l-1}, n_l), so a batch of row vectors maps as ``H_l = g(H_{l-1} W_l + b_l)``),
-ReLU on layers 1..L-1 and a linear output layer L. That is exactly what
-``[layer.get_weights() for layer in model.layers]`` gives for a ``course_lib.models.mlp`` with
-``activation="relu"`` and ``output_activation=None``, and what ``layer.set_weights`` accepts.
+A network is a :mod:`course_lib.networks` network, a list of ``networks.Dense(W, b, activation)``
+(Keras's convention: ``W`` of shape (n_in, n_out), rows are examples), ReLU on the hidden layers and a
+linear output. :func:`as_network` also accepts the plain list ``[(W_1, b_1), ..., (W_L, b_L)]`` that
+the chapter's exercises write, and reads it with that convention; every evaluation goes through
+``networks.forward`` (the course's one forward pass).
 
-* :func:`relu_network` -- evaluate such a network on a batch, in float64.
+* :func:`relu_network` -- the output of such a network on a batch, float64.
 * :func:`hat_interpolant` -- one hidden layer, no training: the continuous piecewise-linear
-  interpolant of data (x_i, y_i), written as
+  interpolant of data (x_i, y_i),
 
   .. math:: f_N(x) = y_0 + \sum_{i=0}^{N-1} (s_i - s_{i-1}) \, \mathrm{ReLU}(x - x_i),
             \qquad s_i = \frac{y_{i+1} - y_i}{x_{i+1} - x_i},\; s_{-1} = 0,
 
   which equals \sum_i y_i \phi_i(x) with the hat functions \phi_i on [x_0, x_N] (N units).
-* :func:`tent_map` and :func:`tent_map_network` -- Telgarsky's tent map t(x) = 2 ReLU(x) - 4 ReLU(x - 1/2)
-  on [0, 1] and its k-fold composition t^k as a ReLU network of depth k and width 2.
-* :func:`keras_layers` -- the ``(W, b)`` list of a Keras model's Dense layers.
+* :func:`tent_map` and :func:`tent_map_network` -- Telgarsky's tent map t(x) = 2 ReLU(x) − 4 ReLU(x − 1/2)
+  on [0, 1] and t^k as a ReLU network of depth k and width 2.
+* :func:`square_network` -- Yarotsky's (2017) deep network for x² on [0, 1]:
+  f_m(x) = x − Σ_{s=1}^{m} t^s(x) / 4^s, depth m, width 3, error exactly 4^{−m−1}.
+* :func:`bump_network` -- a two-hidden-layer ReLU network with compact support in 2-D,
+  ReLU(1 − |x_1| − |x_2|) (one hidden layer cannot make any compactly supported function but 0).
+* :func:`fit_sweep` -- full-batch Adam on the mean squared error for a grid of seeds × learning rates,
+  all arms in one stacked computation through ``networks.forward`` / ``networks.backward``.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
+from course_lib import networks
 from course_lib.validation import check_scalar
 
 __all__ = [
+    "as_network",
     "relu_network",
-    "check_layers",
     "hat_interpolant",
     "tent_map",
     "tent_map_network",
-    "keras_layers",
-    "n_parameters",
+    "square_network",
+    "bump_network",
+    "Sweep",
+    "stack",
+    "arm",
+    "fit_sweep",
+    "best_rate",
 ]
 
 
-def check_layers(layers, input_dim=None, name="layers"):
-    """Return ``layers`` as a list of float64 ``(W, b)`` pairs after checking that the shapes chain.
+def as_network(net, name="net"):
+    """``net`` as a checked list of ``networks.Dense``: ReLU hidden layers and a linear output.
 
-    Raises ``ValueError`` naming ``name`` if the list is empty, a W is not 2-D, a b does not match its
-    W's columns, consecutive layers do not chain, an entry is not finite, or the first layer does not
-    take ``input_dim`` inputs (when given).
+    ``net`` is either a list of ``networks.Dense`` (returned checked, activations as given) or a
+    list of ``(W, b)`` pairs (Keras's kernel convention), read as ReLU layers with a linear last layer.
+    Raises ``ValueError`` naming ``name`` if the shapes do not chain or an entry is not finite.
     """
-    if not isinstance(layers, (list, tuple)) or len(layers) == 0:
-        raise ValueError(f"{name} must be a non-empty list of (W, b) pairs, got {layers!r}")
-    out = []
-    for l, pair in enumerate(layers, start=1):
-        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-            raise ValueError(f"{name}[{l - 1}] must be a (W, b) pair")
-        W, b = (np.asarray(a, dtype=np.float64) for a in pair)
-        if W.ndim != 2 or b.shape != (W.shape[1],):
-            raise ValueError(
-                f"{name}[{l - 1}] must be W of shape (n_in, n_out) and b of shape (n_out,), got {W.shape} and {b.shape}"
-            )
-        if out and out[-1][0].shape[1] != W.shape[0]:
-            raise ValueError(
-                f"{name}[{l - 1}] takes {W.shape[0]} inputs but layer {l - 1} has {out[-1][0].shape[1]} units"
-            )
-        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
-            raise ValueError(f"{name}[{l - 1}] must be finite")
-        out.append((W, b))
-    if input_dim is not None and out[0][0].shape[0] != input_dim:
-        raise ValueError(f"{name} must take {input_dim} inputs, got {out[0][0].shape[0]}")
-    return out
+    if not isinstance(net, (list, tuple)) or len(net) == 0:
+        raise ValueError(f"{name} must be a non-empty list of Dense layers or (W, b) pairs")
+    if not all(isinstance(layer, networks.Dense) for layer in net):
+        if not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in net):
+            raise ValueError(f"{name} must be a list of Dense layers or of (W, b) pairs")
+        last = len(net) - 1
+        net = [networks.Dense(W, b, "linear" if i == last else "relu") for i, (W, b) in enumerate(net)]
+    net = networks.check_network(net, name)
+    if not all(np.all(np.isfinite(layer.W)) and np.all(np.isfinite(layer.b)) for layer in net):
+        raise ValueError(f"{name} must have finite weights")
+    return net
 
 
-def _check_inputs(x, dim, name="x"):
+def relu_network(net, x):
+    r"""Output of the network on the batch ``x`` (n, n_0), float64 of shape (n, n_L).
+
+    ``networks.forward(as_network(net), x).output``; a 1-D ``x`` is read as n scalar inputs when the
+    network takes one input.
+    """
+    net = as_network(net)
     x = np.asarray(x, dtype=np.float64)
-    if dim == 1 and x.ndim == 1:
+    if x.ndim == 1 and net[0].W.shape[-2] == 1:
         x = x[:, None]
-    if x.ndim != 2 or x.shape[1] != dim:
-        raise ValueError(f"{name} must have shape (n, {dim}), got shape {x.shape}")
-    return x
+    return networks.forward(net, x).output
 
 
-def relu_network(layers, x):
-    r"""Output of the ReLU network ``layers`` on the batch ``x`` (n, n_0), float64 of shape (n, n_L).
-
-    h_0 = x, h_l = ReLU(h_{l-1} W_l + b_l) for l < L, output h_{L-1} W_L + b_L (linear). A 1-D ``x``
-    is read as n scalar inputs when the network takes one input.
-    """
-    layers = check_layers(layers)
-    h = _check_inputs(x, layers[0][0].shape[0])
-    for W, b in layers[:-1]:
-        h = np.maximum(h @ W + b, 0.0)
-    W, b = layers[-1]
-    return h @ W + b
-
-
-def n_parameters(layers):
-    """Number of weights and biases of the network (what Keras's ``count_params`` reports)."""
-    return int(sum(W.size + b.size for W, b in check_layers(layers)))
+def _relu_net(layers):
+    """Dense layers from (W, b) pairs: ReLU hidden, linear output."""
+    last = len(layers) - 1
+    return [
+        networks.Dense(np.asarray(W, float), np.asarray(b, float), "linear" if i == last else "relu")
+        for i, (W, b) in enumerate(layers)
+    ]
 
 
 def hat_interpolant(x, y):
@@ -101,7 +98,7 @@ def hat_interpolant(x, y):
     weight 1 and bias −x_i, so it switches on at the knot x_i; its output weight is the change of
     slope s_i − s_{i−1} there; the output bias is y_0. On [x_0, x_N] the network is the piecewise
     linear interpolant Σ_i y_i φ_i(x) (φ_i the hat functions); left of x_0 it is constant y_0, right
-    of x_N it continues the last segment. Returns ``[(W_1, b_1), (W_2, b_2)]``.
+    of x_N it continues the last segment. Returns a two-layer ``networks`` network.
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -111,9 +108,7 @@ def hat_interpolant(x, y):
         raise ValueError(f"y must be {x.size} finite values (one per knot), got shape {y.shape}")
     slopes = np.diff(y) / np.diff(x)
     jumps = np.diff(slopes, prepend=0.0)  # s_i - s_{i-1}, with s_{-1} = 0
-    W1, b1 = np.ones((1, x.size - 1)), -x[:-1]
-    W2, b2 = jumps[:, None], np.array([y[0]])
-    return [(W1, b1), (W2, b2)]
+    return _relu_net([(np.ones((1, x.size - 1)), -x[:-1]), (jumps[:, None], np.array([y[0]]))])
 
 
 def tent_map(x, k=1):
@@ -137,30 +132,117 @@ def tent_map_network(k):
     One tent is t(x) = 2 ReLU(x) − 4 ReLU(x − 1/2) for x in [0, 1]. Hidden layer 1 computes
     (ReLU(x), ReLU(x − 1/2)); every further hidden layer computes (ReLU(t), ReLU(t − 1/2)) from the
     previous layer's t = 2 h_1 − 4 h_2 (folded into its weights); the output layer returns
-    t = 2 h_1 − 4 h_2. Returns ``[(W_1, b_1), ..., (W_{k+1}, b_{k+1})]``: 2k hidden units in all.
+    t = 2 h_1 − 4 h_2. 2k hidden units in all.
     """
     k = check_scalar("k", k, low=1, integer=True)
     half = np.array([0.0, -0.5])
     combine = np.array([[2.0], [-4.0]])  # t = 2 h_1 - 4 h_2
-    layers = [(np.ones((1, 2)), half.copy())]
-    layers += [(combine @ np.ones((1, 2)), half.copy()) for _ in range(k - 1)]
-    layers.append((combine.copy(), np.zeros(1)))
-    return layers
+    layers = [(np.ones((1, 2)), half)] + [(combine @ np.ones((1, 2)), half)] * (k - 1)
+    return _relu_net(layers + [(combine, np.zeros(1))])
 
 
-def keras_layers(model):
-    """The ``(W, b)`` list of a Keras model's Dense layers, as float64 arrays (kernel, bias).
+def square_network(m):
+    r"""Yarotsky's network for x² on [0, 1]: f_m(x) = x − Σ_{s=1}^{m} t^s(x) / 4^s, depth m, width 3.
 
-    The inverse of loading weights with ``layer.set_weights([W, b])``; the network it describes is
-    the model only if the hidden Dense layers use ReLU and the last one is linear.
+    t is the tent map; f_m is the piecewise-linear interpolant of x² at the 2^m + 1 points j/2^m, so
+    sup_{[0,1]} |x² − f_m(x)| = 4^{−m−1} (Yarotsky 2017, Proposition 2). Hidden layer s carries
+    (ReLU(t^{s−1}), ReLU(t^{s−1} − 1/2), ReLU(y_{s−1})) with y_s = x − Σ_{r≤s} t^r/4^r ≥ x² ≥ 0
+    (so the ReLU passes it through); the output is y_m. 3m hidden units.
     """
-    import keras  # on first use: importing this module does not load TensorFlow
+    m = check_scalar("m", m, low=1, integer=True)
+    layers = [(np.ones((1, 3)), np.array([0.0, -0.5, 0.0]))]
+    for s in range(1, m + 1):  # t^s = 2 h_1 - 4 h_2 and y_s = h_3 - t^s / 4^s
+        t_and_y = np.array([[2.0, -2.0 / 4**s], [-4.0, 4.0 / 4**s], [0.0, 1.0]])
+        if s < m:
+            W = t_and_y @ np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+            layers.append((W, np.array([0.0, -0.5, 0.0])))
+        else:
+            layers.append((t_and_y[:, 1:], np.zeros(1)))
+    return _relu_net(layers)
 
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a keras.Model, got {type(model).__name__}")
-    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-    if not dense:
-        raise ValueError("model must contain at least one Dense layer")
+
+def bump_network():
+    r"""ReLU(1 − |x_1| − |x_2|): a 2-D pyramid supported on the square |x_1| + |x_2| ≤ 1, two hidden layers.
+
+    Layer 1: (ReLU(x_1), ReLU(−x_1), ReLU(x_2), ReLU(−x_2)), whose sum is |x_1| + |x_2|; layer 2: one
+    unit ReLU(1 − |x_1| − |x_2|); a linear output of weight 1.
+    """
+    W1 = np.array([[1.0, -1.0, 0.0, 0.0], [0.0, 0.0, 1.0, -1.0]])
+    return _relu_net([(W1, np.zeros(4)), (-np.ones((4, 1)), np.ones(1)), (np.ones((1, 1)), np.zeros(1))])
+
+
+class Sweep(NamedTuple):
+    """:func:`fit_sweep`'s result: ``steps`` (T,) the recorded steps, ``losses`` (T, S, R) the training
+    MSE of each seed × learning rate, ``net`` the final networks stacked with W of shape (S, R, n_in, n_out),
+    ``learning_rates`` (R,)."""
+
+    steps: np.ndarray
+    losses: np.ndarray
+    net: list
+    learning_rates: np.ndarray
+
+
+def stack(nets):
+    """One network whose W, b carry a leading axis over the networks ``nets`` (same shapes)."""
+    nets = [as_network(n, f"nets[{i}]") for i, n in enumerate(nets)]
     return [
-        (np.asarray(layer.kernel.numpy(), np.float64), np.asarray(layer.bias.numpy(), np.float64)) for layer in dense
+        networks.Dense(np.stack([n[i].W for n in nets]), np.stack([n[i].b for n in nets]), layer.activation)
+        for i, layer in enumerate(nets[0])
     ]
+
+
+def arm(net, *index):
+    """The single network at ``index`` of a stacked network (e.g. ``arm(sweep.net, seed, rate)``)."""
+    return [networks.Dense(layer.W[index], layer.b[index], layer.activation) for layer in net]
+
+
+def fit_sweep(nets, x, y, learning_rates, steps, record_every=100, beta1=0.9, beta2=0.999, eps=1e-7):
+    r"""Full-batch Adam on J = mean (f(x) − y)² from each start in ``nets`` at each learning rate.
+
+    Arms: S starts (one network per seed) × R learning rates α_r, trained as one stacked computation
+    (``networks.forward`` / ``networks.backward`` with W of shape (S, R, n_in, n_out)). Adam in the
+    lecture form m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², θ ← θ − α m̂/(√v̂ + ε), m̂ = m/(1 − β₁ᵗ),
+    v̂ = v/(1 − β₂ᵗ) (``optimizers.Adam``; ε = 1e-7 as in Keras). Records J at step 0 and every
+    ``record_every`` steps up to ``steps``. Returns :class:`Sweep`.
+    """
+    nets = [as_network(n, f"nets[{i}]") for i, n in enumerate(nets)]
+    rates = np.asarray(learning_rates, dtype=np.float64)
+    if rates.ndim != 1 or rates.size == 0 or not np.all(np.isfinite(rates)) or np.any(rates <= 0):
+        raise ValueError(f"learning_rates must be a non-empty list of positive numbers, got {learning_rates!r}")
+    steps = check_scalar("steps", steps, low=1, integer=True)
+    record_every = check_scalar("record_every", record_every, low=1, integer=True)
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.ndim != 2 or y.shape != (x.shape[0], nets[0][-1].W.shape[1]):
+        raise ValueError(f"x must be (m, n_0) and y (m, n_L), got {x.shape} and {y.shape}")
+    R = rates.size
+    net = [
+        networks.Dense(np.repeat(L.W[:, None], R, 1), np.repeat(L.b[:, None], R, 1), L.activation) for L in stack(nets)
+    ]
+    alpha = rates[None, :, None]
+    params = [p for layer in net for p in (layer.W, layer.b)]
+    m, v = [np.zeros_like(p) for p in params], [np.zeros_like(p) for p in params]
+    recorded, history = [], []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(steps + 1):
+            fwd = networks.forward(net, x)
+            residual = fwd.output - y
+            if k % record_every == 0 or k == steps:
+                recorded.append(k)
+                history.append(np.mean(residual**2, axis=(-2, -1)))
+            if k == steps:
+                break
+            grads = networks.backward(net, fwd, 2.0 * residual / residual[0, 0].size).grads
+            for i, g in enumerate(g for pair in grads for g in pair):
+                m[i] = beta1 * m[i] + (1 - beta1) * g
+                v[i] = beta2 * v[i] + (1 - beta2) * g * g
+                step = (m[i] / (1 - beta1 ** (k + 1))) / (np.sqrt(v[i] / (1 - beta2 ** (k + 1))) + eps)
+                params[i] = params[i] - (alpha if g.ndim == 3 else alpha[..., None]) * step
+            net = [networks.Dense(params[2 * i], params[2 * i + 1], L.activation) for i, L in enumerate(net)]
+    return Sweep(np.array(recorded), np.array(history), net, rates)
+
+
+def best_rate(sweep):
+    """Index of the learning rate whose final loss has the smallest median over the seeds (robust to a
+    seed that collapses at every rate)."""
+    return int(np.argmin(np.median(sweep.losses[-1], axis=0)))

@@ -11,7 +11,13 @@ is classified correctly. Sort the N predictions into M equal-width bins B_1, ...
 * :func:`fit_temperature` -- temperature scaling (Guo et al. 2017): the T > 0 that minimizes the
   cross-entropy of softmax(z / T) on held-out data. T > 1 softens over-confident predictions;
   the argmax, hence the accuracy, does not change;
-* :func:`plot_reliability` -- the reliability diagram, with the gap to the diagonal shaded.
+* :func:`signed_gap` -- Σ_m (|B_m| / N)(conf(B_m) − acc(B_m)): > 0 means over-confident;
+* :func:`brier_score` -- mean_n Σ_i (p_{n,i} − [i = y_n])², a proper score beside the NLL;
+* :func:`scores` -- accuracy, NLL, Brier score, ECE and signed gap of logits, in one dict;
+* :func:`ece_noise_floor` -- the ECE of labels drawn from the model's own probabilities (a
+  perfectly calibrated model with the same confidences): what ECE shows from noise alone at size N.
+
+The reliability diagram is drawn by ``course_lib.loss_plots.plot_reliability``.
 
 Inputs: ``probs`` of shape (N, C) (rows sum to 1) or ``logits`` (N, C), and integer ``labels``
 (N,) in 0..C−1; bad inputs raise ``ValueError`` naming the argument (via :mod:`course_lib.losses`).
@@ -32,7 +38,10 @@ __all__ = [
     "expected_calibration_error",
     "temperature_nll",
     "fit_temperature",
-    "plot_reliability",
+    "signed_gap",
+    "brier_score",
+    "ece_noise_floor",
+    "scores",
 ]
 
 
@@ -130,41 +139,57 @@ def fit_temperature(logits, labels, low=1e-2, high=1e2):
     return float(1.0 / np.exp(0.5 * (a + b)))
 
 
-def plot_reliability(probs, labels, n_bins=15, ax=None, title="Reliability diagram"):
-    r"""Reliability diagram: accuracy per confidence bin as bars, the diagonal, the gap shaded.
+def signed_gap(probs, labels, n_bins=15):
+    r"""Σ_m (|B_m| / N)(conf(B_m) − acc(B_m)) = mean_n c_n − accuracy: > 0 for over-confidence.
 
-    Bars are drawn for non-empty bins at the bin positions; the hatched red outline spans the gap
-    between each bin's accuracy and its mean confidence (above the bar: over-confident; inside it:
-    under-confident); the legend's title gives the ECE. Returns the Axes.
+    Unlike the ECE the bin terms keep their sign, so over- and under-confident bins cancel; the
+    binning drops out and the value is the mean confidence minus the accuracy. Returns a float.
     """
-    import matplotlib.pyplot as plt
-
     r = reliability(probs, labels, n_bins)
-    ece = expected_calibration_error(probs, labels, n_bins)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.5, 4.0))
     used = r.count > 0
-    left, width = r.edges[:-1][used], np.diff(r.edges)[used]
-    acc, conf = r.accuracy[used], r.confidence[used]
-    ax.bar(left, acc, width=width, align="edge", color="C0", edgecolor="k", linewidth=0.6, label="accuracy")
-    low, gap = np.minimum(acc, conf), np.abs(conf - acc)  # the gap, drawn as a hatched outline
-    ax.bar(
-        left,
-        gap,
-        bottom=low,
-        width=width,
-        align="edge",
-        fill=False,
-        edgecolor="C3",
-        hatch="///",
-        linewidth=0.8,
-        label="gap",
-    )
-    ax.plot([0, 1], [0, 1], color="k", linestyle="--", linewidth=1.0, label="calibrated")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("confidence (largest softmax probability)")
-    ax.set_ylabel("accuracy")
-    ax.set_title(title)
-    ax.legend(loc="upper left", title=f"ECE = {ece:.3f}", fontsize=8, title_fontsize=9)
-    return ax
+    return float(np.sum(r.count[used] / r.count.sum() * (r.confidence[used] - r.accuracy[used])))
+
+
+def brier_score(probs, labels):
+    r"""Brier score (1/N) Σ_n Σ_i (p_{n,i} − [i = y_n])² (Brier 1950), in [0, 2]; 0 is perfect."""
+    probs, labels = _check_probs(probs, labels)
+    target = np.zeros_like(probs)
+    np.put_along_axis(target, labels[:, None], 1.0, axis=1)
+    return float(np.mean(np.sum((probs - target) ** 2, axis=1)))
+
+
+def ece_noise_floor(probs, n_bins=15, draws=200, seed=0):
+    r"""ECEs of ``draws`` label sets y_n ~ Categorical(p_n) drawn from the model's own ``probs``.
+
+    Such labels make the model calibrated by construction, so these ECEs are what the estimator
+    shows from sampling noise alone at this N and these confidences. Returns an array (draws,).
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    probs, _ = _check_probs(probs, np.zeros(len(probs), dtype=np.int64))
+    draws = check_scalar("draws", draws, low=1, integer=True)
+    rng = np.random.default_rng(check_scalar("seed", seed, low=0, integer=True))
+    cumulative = np.cumsum(probs, axis=1)
+    values = np.empty(draws)
+    for k in range(draws):
+        u = rng.uniform(size=(len(probs), 1))
+        labels = np.minimum((u > cumulative).sum(axis=1), probs.shape[1] - 1)
+        values[k] = expected_calibration_error(probs, labels, n_bins)
+    return values
+
+
+def scores(logits, labels, n_bins=15):
+    r"""{"accuracy", "NLL", "Brier", "ECE", "signed gap"} of p = softmax(``logits``) on ``labels``.
+
+    NLL is :func:`course_lib.losses.cross_entropy` of the logits (exact even where p underflows),
+    the others are computed from p. Returns a dict of floats.
+    """
+    logits = losses._finite("logits", logits, min_ndim=2)
+    labels = losses._labels(labels, logits)
+    p = losses.softmax(logits)
+    return {
+        "accuracy": float(np.mean(p.argmax(axis=1) == labels)),
+        "NLL": losses.cross_entropy(logits, labels),
+        "Brier": brier_score(p, labels),
+        "ECE": expected_calibration_error(p, labels, n_bins),
+        "signed gap": signed_gap(p, labels, n_bins),
+    }

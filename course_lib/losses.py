@@ -7,11 +7,15 @@ defines; each comes with its gradient with respect to the network's last pre-act
     softmax(z)                        p_i = e^{z_i} / Σ_j e^{z_j}          (last axis)
     log_softmax(z)                    z_i − log Σ_j e^{z_j}                (log-sum-exp)
     cross_entropy(z, labels)          J = −mean_n log softmax(z_n)_{y_n}     ∂J/∂z_n = (p_n − e_{y_n}) / N
+      (label_smoothing=a)             the target e_y becomes t = (1 − a) e_y + a/C:  ∂J/∂z_n = (p_n − t_n) / N
+    softmax_mean_squared_error(z, y)  J = mean[(softmax(z) − e_y)²]          ∂J/∂z = (diag(p) − p pᵀ) g
     binary_cross_entropy(z, y)        J = mean[softplus(z) − y z]            ∂J/∂z = (σ(z) − y) / size
     mean_squared_error(ŷ, y)          J = mean[(ŷ − y)²]                     ∂J/∂ŷ = 2 (ŷ − y) / size
 
-The gradient functions are ``cross_entropy_grad``, ``binary_cross_entropy_grad`` and
-``mean_squared_error_grad``: each returns an array shaped like its first argument.
+The gradient functions are ``cross_entropy_grad``, ``binary_cross_entropy_grad``,
+``mean_squared_error_grad`` and ``softmax_mean_squared_error_grad``: each returns an array shaped like
+its first argument (g = 2 (p − e_y) / (N C) above is ∂J/∂p; the softmax Jacobian makes it vanish when p
+is nearly one-hot, right or wrong: chapter 02's saturation).
 
 Conventions (the same as ``keras.losses`` with ``from_logits=True``):
 
@@ -31,6 +35,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_lib.activations import sigmoid
+from course_lib.validation import check_scalar
+
 __all__ = [
     "logsumexp",
     "softmax",
@@ -41,6 +48,12 @@ __all__ = [
     "binary_cross_entropy_grad",
     "mean_squared_error",
     "mean_squared_error_grad",
+    "softmax_mean_squared_error",
+    "softmax_mean_squared_error_grad",
+    "OUTPUTS",
+    "mean_output",
+    "logit_hessian",
+    "fisher_information",
 ]
 
 
@@ -124,38 +137,52 @@ def softmax(z):
     return np.exp(log_softmax(z))
 
 
-def cross_entropy(logits, labels):
+def _smoothed_targets(labels, n_classes, label_smoothing):
+    """t = (1 − a) e_y + a/C, one row per label (Keras's ``label_smoothing``)."""
+    t = np.zeros(labels.shape + (n_classes,))
+    np.put_along_axis(t, labels[..., None], 1.0, axis=-1)
+    return t * (1.0 - label_smoothing) + label_smoothing / n_classes
+
+
+def _smoothing(label_smoothing):
+    return check_scalar("label_smoothing", label_smoothing, low=0.0, high=1.0, high_open=True)
+
+
+def cross_entropy(logits, labels, label_smoothing=0.0):
     r"""Mean negative log-likelihood of integer ``labels`` under softmax(``logits``).
 
     J = −(1/N) Σ_n log softmax(z_n)_{y_n} = (1/N) Σ_n [log Σ_j e^{z_{n,j}} − z_{n,y_n}],
 
     the categorical cross-entropy of Keras's ``SparseCategoricalCrossentropy(from_logits=True)``.
-    ``logits``: shape (..., C); ``labels``: integers in 0..C−1 of shape (...). Returns a float.
+    ``logits``: shape (..., C); ``labels``: integers in 0..C−1 of shape (...). With
+    ``label_smoothing`` a ∈ [0, 1) the target is t = (1 − a) e_y + a/C and J = −(1/N) Σ_n t_nᵀ log
+    softmax(z_n): Keras's ``CategoricalCrossentropy(from_logits=True, label_smoothing=a)`` of the
+    one-hot labels (chapter 02). Returns a float.
     """
     logits = _finite("logits", logits, min_ndim=1)
     labels = _labels(labels, logits)
+    if _smoothing(label_smoothing):
+        t = _smoothed_targets(labels, logits.shape[-1], label_smoothing)
+        return float(-np.mean(np.sum(t * log_softmax(logits), axis=-1)))
     picked = np.take_along_axis(log_softmax(logits), labels[..., None], axis=-1)
     return float(-np.mean(picked))
 
 
-def cross_entropy_grad(logits, labels):
+def cross_entropy_grad(logits, labels, label_smoothing=0.0):
     r"""∂J/∂z of :func:`cross_entropy`: (softmax(z_n) − e_{y_n}) / N, shaped like ``logits``.
 
     e_y is the one-hot vector of class y and N the number of examples. Each example's gradient is
     bounded (its entries lie in [−1, 1]/N) and only vanishes when p_{y} → 1: a confidently wrong
-    prediction gets the largest gradient, not the smallest.
+    prediction gets the largest gradient, not the smallest. With ``label_smoothing`` a, e_y is
+    replaced by t = (1 − a) e_y + a/C.
     """
     logits = _finite("logits", logits, min_ndim=1)
     labels = _labels(labels, logits)
+    if _smoothing(label_smoothing):
+        return (softmax(logits) - _smoothed_targets(labels, logits.shape[-1], label_smoothing)) / labels.size
     grad = softmax(logits)
     np.put_along_axis(grad, labels[..., None], np.take_along_axis(grad, labels[..., None], axis=-1) - 1.0, axis=-1)
     return grad / labels.size
-
-
-def _sigmoid(z):
-    """1 / (1 + e^{−z}) without overflow (e^{−|z|} only)."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _binary_targets(y, logits):
@@ -188,7 +215,7 @@ def binary_cross_entropy_grad(logits, y):
     """
     logits = _finite("logits", logits)
     y = _binary_targets(y, logits)
-    return (_sigmoid(logits) - y) / logits.size
+    return (sigmoid(logits) - y) / logits.size
 
 
 def mean_squared_error(prediction, y):
@@ -215,3 +242,76 @@ def mean_squared_error_grad(prediction, y):
     y = _finite("y", y)
     _same_shape("y", y, prediction, "prediction")
     return 2.0 * (prediction - y) / prediction.size
+
+
+def softmax_mean_squared_error(logits, labels):
+    r"""Keras's mean squared error behind a softmax: J = mean over every entry of (softmax(z) − e_y)².
+
+    The loss of ``MeanSquaredError()(one_hot(y), softmax(z))``: a squared error on probabilities, not
+    a likelihood of the labels (chapter 02 compares it with the cross-entropy). ``logits`` (..., C),
+    integer ``labels`` (...). Returns a float.
+    """
+    logits = _finite("logits", logits, min_ndim=1)
+    labels = _labels(labels, logits)
+    return float(np.mean((softmax(logits) - _smoothed_targets(labels, logits.shape[-1], 0.0)) ** 2))
+
+
+def softmax_mean_squared_error_grad(logits, labels):
+    r"""∂J/∂z of :func:`softmax_mean_squared_error`, shaped like ``logits``.
+
+    With p = softmax(z) and g = ∂J/∂p = 2 (p − e_y) / (N C), the chain rule through the softmax's
+    symmetric Jacobian diag(p) − p pᵀ gives ∂J/∂z = p ⊙ g − p (pᵀ g) (never forming the C × C matrix).
+    It is small whenever p is nearly one-hot, whether on the right class or a wrong one.
+    """
+    logits = _finite("logits", logits, min_ndim=1)
+    labels = _labels(labels, logits)
+    p = softmax(logits)
+    g = 2.0 * (p - _smoothed_targets(labels, logits.shape[-1], 0.0)) / p.size
+    return p * (g - np.sum(p * g, axis=-1, keepdims=True))
+
+
+#: The matched output unit / likelihood pairs of chapter 02 (canonical links).
+OUTPUTS = ("gaussian", "bernoulli", "categorical")
+
+
+def mean_output(output, z):
+    r"""The mean ŷ = E[y] of the model's distribution for logits z: z (Gaussian, identity link),
+    σ(z) (Bernoulli), softmax(z) (categorical). The NLL's gradient in z is ŷ − y in all three."""
+    if output not in OUTPUTS:
+        raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
+    z = _finite("z", z, min_ndim=1)
+    return {"gaussian": lambda: z, "bernoulli": lambda: sigmoid(z), "categorical": lambda: softmax(z)}[output]()
+
+
+def logit_hessian(output, z):
+    r"""∂²(−log p(y | z))/∂z² for one example (it does not depend on y): I (Gaussian, σ = 1),
+    diag(σ(z)(1 − σ(z))) (Bernoulli, one unit per entry), diag(p) − p pᵀ (categorical).
+    ``z`` has shape (d,); returns a (d, d) positive semi-definite matrix."""
+    m = mean_output(output, z)
+    if output == "gaussian":
+        return np.eye(m.size)
+    if output == "bernoulli":
+        return np.diag(m * (1.0 - m))
+    return np.diag(m) - np.outer(m, m)
+
+
+def fisher_information(output, z, samples=None, rng=None):
+    r"""F(z) = E_{y ~ p(·|z)}[g gᵀ] with g = ∂(−log p(y | z))/∂z = ŷ − y, one example, z of shape (d,).
+
+    Bernoulli and categorical: the exact sum over all outcomes y. Gaussian (σ = 1): a Monte Carlo
+    mean over ``samples`` draws y ~ N(z, I) from ``rng`` (its exact value is I).
+    """
+    m = mean_output(output, z)
+    if output == "categorical":
+        outcomes, weights = np.eye(m.size), m  # y = e_k with probability p_k
+    elif output == "bernoulli":
+        grid = np.array(np.meshgrid(*[[0.0, 1.0]] * m.size, indexing="ij")).reshape(m.size, -1).T
+        outcomes = grid
+        weights = np.prod(np.where(grid == 1.0, m, 1.0 - m), axis=1)
+    else:
+        if samples is None or rng is None:
+            raise ValueError("samples and rng are needed for output='gaussian'")
+        outcomes = m + rng.standard_normal((samples, m.size))
+        weights = np.full(samples, 1.0 / samples)
+    g = m - outcomes
+    return (g * weights[:, None]).T @ g

@@ -3,12 +3,12 @@ r"""Keras 3 helpers written once for every chapter: build an MLP, train it, look
 * :func:`mlp` -- the feedforward network h_l = g(W_l h_{l−1} + b_l), l = 1..L−1, output layer
   ŷ = softmax(W_L h_{L−1} + b_L), as a ``keras.Sequential`` with reproducible weights.
 * :func:`layer_gradient_norms` -- ‖∂J/∂W_l‖_F for every Dense layer, on one batch.
-* :func:`hidden_outputs` -- the hidden layers' outputs h_1, ..., h_{L−1} on a batch.
-* :func:`dead_relu_fraction` -- the fraction of hidden ReLU units that output 0 on every input.
 * :func:`train` -- the mini-batch training loop of ``model.fit``, written out, quiet and deterministic.
-* :func:`flat_weights`, :func:`to_float64`, :class:`NetworkLoss` -- a model's parameters as one vector
-  θ ∈ ℝᴾ, a float64 copy of a model, and the exact value, gradient and Hessian of its mean training
-  loss as a function of θ (the objective interface of :mod:`course_lib.objectives`; chapter 05).
+* :func:`flat_weights`, :class:`NetworkLoss` -- a model's parameters as one vector θ ∈ ℝᴾ, and the
+  exact value, gradient, Hessian-vector product and Hessian of its mean training loss as a function of
+  θ, on all examples or a mini-batch (the objective interface of :mod:`course_lib.objectives`; chapter 05).
+
+The NumPy twin of a Dense-only model is :mod:`course_lib.networks` (``networks.from_keras(model)``).
 
 Conventions: a model's Dense layers are named ``dense_1``, ..., ``dense_L`` (``dense_L`` is the output
 layer), so "layer l" means the same thing in every table and plot; inputs are float arrays (n, d)
@@ -16,7 +16,7 @@ layer), so "layer l" means the same thing in every table and plot; inputs are fl
 after :func:`course_lib.setup`); weights and training order are fixed by explicit ``seed`` arguments,
 never by what ran before. Flattening order of θ: ``model.trainable_variables``, each variable in
 row-major (C) order, i.e. layer by layer, kernel then bias (:func:`flat_weights`;
-:func:`course_lib.backprop.flatten_gradients` uses the same order).
+:func:`course_lib.networks.flatten` uses the same order).
 """
 
 from __future__ import annotations
@@ -35,11 +35,8 @@ __all__ = [
     "mlp",
     "dense_layers",
     "layer_gradient_norms",
-    "hidden_outputs",
-    "dead_relu_fraction",
     "History",
     "train",
-    "to_float64",
     "flat_weights",
     "NetworkLoss",
 ]
@@ -151,46 +148,6 @@ def layer_gradient_norms(model, x, y, loss="sparse_categorical_crossentropy"):
         value = tf.reduce_mean(loss_fn(y, model(x, training=False)))
     grads = tape.gradient(value, kernels)
     return np.array([float(tf.norm(g)) for g in grads], dtype=np.float64)
-
-
-def hidden_outputs(model, x):
-    """The outputs h_1, ..., h_{L−1} of the hidden Dense layers on the batch ``x`` (arrays in the model's dtype).
-
-    Runs ``x`` through the layers of a ``keras.Sequential`` one at a time and keeps the output of every
-    Dense layer except the last (the output layer); a Dense layer's output includes its activation.
-    """
-    keras = _keras()
-    if not isinstance(model, keras.Sequential):
-        raise ValueError(f"model must be a keras.Sequential, got {type(model).__name__}")
-    dense = dense_layers(model)
-    h = _check_batch(x)
-    outputs = []
-    for layer in model.layers:
-        h = layer(h, training=False)
-        if isinstance(layer, keras.layers.Dense) and layer is not dense[-1]:
-            outputs.append(np.asarray(h))
-    return outputs
-
-
-def dead_relu_fraction(model, x):
-    r"""Fraction of hidden ReLU units that output 0 for every input in ``x`` (they get no gradient).
-
-    A unit i of hidden layer l is dead on x when h_{l,i}(x⁽ⁿ⁾) = 0 for all n. Counts the hidden Dense
-    layers whose activation is ReLU; raises ``ValueError`` (naming ``model``) if there are none.
-    A unit whose output is NaN (a diverged model) is not counted as dead.
-    """
-    keras = _keras()
-    dense = dense_layers(model)[:-1]
-    is_relu = [layer.activation is keras.activations.relu for layer in dense]
-    if not any(is_relu):
-        raise ValueError("model must have at least one hidden Dense layer with activation='relu'")
-    outputs = hidden_outputs(model, x)
-    dead = total = 0
-    for h, relu in zip(outputs, is_relu):
-        if relu:
-            dead += int(np.sum(np.all(h == 0, axis=0)))
-            total += h.shape[1]
-    return dead / total
 
 
 class History(NamedTuple):
@@ -306,41 +263,8 @@ def train(
 
 
 # --------------------------------------------------------------------------------------------------
-# Flat parameters, float64 copies, and the loss as a function of θ (chapter 05)
+# Flat parameters and the loss as a function of θ (chapter 05)
 # --------------------------------------------------------------------------------------------------
-def to_float64(model):
-    """Return a float64 copy of a Keras model (same architecture and weights, cast to float64).
-
-    Built with ``keras.models.clone_model``: float64 ``keras.Input`` tensors, and each layer re-created
-    from its config with ``dtype="float64"``; the original model is left untouched. The model must be
-    built (have inputs), as every ``keras.Sequential([keras.Input(...), ...])`` is. Chapter 05 (an accurate Hessian).
-    """
-    import keras
-
-    def clone_layer(layer):
-        config = layer.get_config()
-        config["dtype"] = "float64"
-        return layer.__class__.from_config(config)
-
-    def float64_input(tensor):  # the Input layers too, or x would be rounded to float32 on the way in
-        floating = "float" in str(tensor.dtype)
-        return keras.Input(shape=tensor.shape[1:], dtype="float64" if floating else tensor.dtype)
-
-    try:
-        has_inputs = bool(model.inputs)
-    except AttributeError:  # a Sequential model without keras.Input
-        has_inputs = False
-    if not has_inputs:
-        raise ValueError("model must be built with keras.Input (it has no inputs yet)")
-    if isinstance(model, keras.Sequential):
-        inputs = float64_input(model.inputs[0])
-    else:
-        inputs = keras.tree.map_structure(float64_input, model.input)
-    copy = keras.models.clone_model(model, input_tensors=inputs, clone_function=clone_layer)
-    copy.set_weights([np.asarray(w, dtype="float64") for w in model.get_weights()])
-    return copy
-
-
 def flat_weights(model):
     """All trainable parameters of ``model`` as one vector θ of shape (P,), in the model's dtype.
 
@@ -356,33 +280,39 @@ def flat_weights(model):
 class NetworkLoss:
     """h(θ) = (1/m) Σᵢ ℓ(yᵢ, f(xᵢ, θ)) of a Keras model, as a function of its flat parameters θ ∈ ℝᴾ.
 
-    The same small interface as :mod:`course_lib.objectives` (``value``, ``grad``, ``hessian``, ``dim``)
-    but for one θ of shape (P,) at a time (no batching of θ). Each method takes ``theta`` (default: the
-    model's current :func:`flat_weights`, read when the method is called) and evaluates the model with
-    those parameters through ``model.stateless_call(..., training=False)``: the model's variables are
-    never changed, and dropout is off.
+    The same small interface as :mod:`course_lib.objectives` (``value``, ``grad``, ``hessian``, ``dim``,
+    ``m``, ``at``) but for one θ of shape (P,) at a time (no batching of θ). Each method takes ``theta``
+    (default: the model's current :func:`flat_weights`, read when the method is called) and evaluates the
+    model with those parameters through ``model.stateless_call(..., training=False)``: the model's
+    variables are never changed, and dropout is off.
 
     * ``value(θ)`` -- h(θ), a float;
     * ``grad(θ)`` -- ∇h(θ), shape (P,), by ``tf.GradientTape``;
+    * ``hvp(θ, v)`` -- ∇²h(θ) v, shape (P,), exact: the gradient of θ ↦ ∇h(θ)·v (reverse over reverse,
+      two nested tapes), about the cost of two gradients and no P × P matrix (chapters 05, 07);
     * ``hessian(θ, symmetrize=True)`` -- ∇²h(θ), shape (P, P): the Jacobian of the gradient (nested
       tapes; the outer one's ``jacobian`` runs row by row in a graph loop, ``experimental_use_pfor=False``:
       for the small networks of the book it is as fast as the vectorized form and needs about P² numbers
       of memory instead of P copies of every activation), about P gradient evaluations, so keep P to a
       few hundred. ``symmetrize=False`` returns the raw Jacobian, symmetric up
-      to rounding only (~1e-16 relative in float64: the mixed partials agree).
+      to rounding only (~1e-16 relative in float64: the mixed partials agree);
+    * ``at(batch)`` -- the same loss on the examples of the index array ``batch`` (the mean over them),
+      sharing the compiled functions (no new tracing): the mini-batch objective of
+      :func:`course_lib.optimizers.run`.
 
     Having ``value``, ``grad`` and ``dim``, it can be handed to :func:`course_lib.optimizers.run`
     (full-batch gradient descent on a network, float64, deterministic).
 
-    With ``compile=True`` (default) the three are compiled with ``tf.function`` once per object (the
-    first call traces, ~1 s for the Hessian; later calls at other θ take milliseconds), so build one
-    ``NetworkLoss`` and reuse it; ``compile=False`` runs them eagerly (no tracing: cheaper for one call).
+    With ``compile=True`` (default) the functions are compiled with ``tf.function`` once per object (the
+    first call traces, ~1 s for the Hessian; later calls at other θ, or on other batches, take
+    milliseconds), so build one ``NetworkLoss`` and reuse it; ``compile=False`` runs them eagerly (no
+    tracing: cheaper for one call).
 
     Parameters: ``model`` a built Keras model; ``x`` inputs (m, ...); ``y`` targets (m, ...); ``loss``
     a Keras loss (object, function or name), whose per-example values are averaged in the model's
     dtype (a ``keras.losses.Loss`` object's reduction, sample weights and dtype are bypassed; penalties
-    in ``model.losses`` are not included). Computations run in the model's dtype: use a float64 model
-    (:func:`to_float64`) for accurate Hessians. Chapter 05.
+    in ``model.losses`` are not included). Computations run in the model's dtype (float64 after
+    :func:`course_lib.setup`). Chapter 05.
     """
 
     def __init__(self, model, x, y, loss, compile=True):
@@ -405,54 +335,83 @@ class NetworkLoss:
         y = np.asarray(y)
         if y.ndim == 0 or y.shape[0] != x.shape[0]:
             raise ValueError(f"y must have as many rows as x ({x.shape[0]}), got shape {y.shape}")
+        self.x, self.y, self.m = x, y, x.shape[0]
         shapes = [tuple(v.shape) for v in model.trainable_variables]
         sizes = [int(np.prod(shape)) for shape in shapes]
         non_trainable = [v.value for v in model.non_trainable_variables]
-        x_tensor, y_tensor = tf.constant(x), tf.constant(y)
 
-        def h(theta):
+        def h(theta, x, y):
             pieces = [tf.reshape(p, shape) for p, shape in zip(tf.split(theta, sizes), shapes)]
-            outputs, _ = model.stateless_call(pieces, non_trainable, x_tensor, training=False)
-            return tf.reduce_mean(loss(y_tensor, outputs))
+            outputs, _ = model.stateless_call(pieces, non_trainable, x, training=False)
+            return tf.reduce_mean(loss(y, outputs))
 
-        def gradient(theta):
+        def gradient(theta, x, y):
             with tf.GradientTape() as tape:
                 tape.watch(theta)
-                value = h(theta)
+                value = h(theta, x, y)
             return tape.gradient(value, theta)
 
-        def hessian(theta):
+        def hvp(theta, v, x, y):
+            with tf.GradientTape() as outer:
+                outer.watch(theta)
+                g = gradient(theta, x, y)
+            return outer.gradient(g, theta, output_gradients=v)
+
+        def hessian(theta, x, y):
             with tf.GradientTape(persistent=True) as outer:  # persistent: row-by-row jacobian when eager
                 outer.watch(theta)
-                g = gradient(theta)
+                g = gradient(theta, x, y)
             return outer.jacobian(g, theta, experimental_use_pfor=False)
 
         if compile:
-            signature = [tf.TensorSpec(shape=(self.dim,), dtype=self.dtype)]
-            h, gradient, hessian = (tf.function(fn, input_signature=signature) for fn in (h, gradient, hessian))
-        self._value, self._grad, self._hessian = h, gradient, hessian
+            t = tf.TensorSpec(shape=(self.dim,), dtype=self.dtype)
+            data = [tf.TensorSpec((None,) + x.shape[1:], self.dtype), tf.TensorSpec((None,) + y.shape[1:], y.dtype)]
+            h, gradient, hessian = (tf.function(fn, input_signature=[t] + data) for fn in (h, gradient, hessian))
+            hvp = tf.function(hvp, input_signature=[t, t] + data)
+        self._value, self._grad, self._hvp, self._hessian = h, gradient, hvp, hessian
 
-    def _theta(self, theta):
+    def _theta(self, theta, name="theta"):
         """θ (default: the model's current weights) checked, as a constant tensor in the model's dtype."""
         import tensorflow as tf
 
         theta = flat_weights(self.model) if theta is None else np.asarray(theta, dtype=self.dtype)
         if theta.shape != (self.dim,) or not np.all(np.isfinite(theta)):
-            raise ValueError(f"theta must be a finite vector of shape ({self.dim},), got shape {theta.shape}")
+            raise ValueError(f"{name} must be a finite vector of shape ({self.dim},), got shape {theta.shape}")
         return tf.constant(theta, dtype=self.dtype)
+
+    def _data(self):
+        import tensorflow as tf
+
+        return tf.constant(self.x), tf.constant(self.y)
 
     def value(self, theta=None):
         """h(θ) = (1/m) Σᵢ ℓ(yᵢ, f(xᵢ, θ)), a float."""
-        return float(self._value(self._theta(theta)))
+        return float(self._value(self._theta(theta), *self._data()))
 
     def grad(self, theta=None):
         """∇h(θ), a numpy vector of shape (P,)."""
-        return self._grad(self._theta(theta)).numpy()
+        return self._grad(self._theta(theta), *self._data()).numpy()
+
+    def hvp(self, theta, v):
+        """∇²h(θ) v, exact, a numpy vector of shape (P,) (``theta=None``: the model's weights)."""
+        return self._hvp(self._theta(theta), self._theta(v, "v"), *self._data()).numpy()
 
     def hessian(self, theta=None, symmetrize=True):
         """∇²h(θ), a numpy (P, P) matrix; ½(H + Hᵀ) unless ``symmetrize=False``."""
-        H = self._hessian(self._theta(theta)).numpy()
+        H = self._hessian(self._theta(theta), *self._data()).numpy()
         return 0.5 * (H + H.T) if symmetrize else H
 
+    def at(self, batch):
+        """The same loss on the examples ``batch`` (a non-empty 1-D array of indices in 0..m−1)."""
+        batch = np.asarray(batch)
+        if batch.ndim != 1 or batch.size == 0 or batch.dtype.kind not in "iu":
+            raise ValueError(f"batch must be a non-empty 1-D array of integer indices, got {batch!r}")
+        if batch.min() < 0 or batch.max() >= self.m:
+            raise ValueError(f"batch must hold indices in 0..{self.m - 1}")
+        view = object.__new__(NetworkLoss)
+        view.__dict__.update(self.__dict__)
+        view.x, view.y, view.m = self.x[batch], self.y[batch], batch.size
+        return view
+
     def __repr__(self):
-        return f"NetworkLoss(dim={self.dim}, dtype={np.dtype(self.dtype).name})"
+        return f"NetworkLoss(dim={self.dim}, m={self.m}, dtype={np.dtype(self.dtype).name})"

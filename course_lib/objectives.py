@@ -9,6 +9,12 @@ Every objective has the same small interface, which is all :mod:`course_lib.opti
     f.minimizer     θ* (None when there is no unique minimizer)
     f.min_value     h* = h(θ*) (None when h is unbounded below)
 
+A finite sum over m examples (:class:`LeastSquares`, :class:`LogisticRegression`) also has::
+
+    f.m             the number of examples
+    f.hvp(θ, v)     ∇²h(θ) v without forming the Hessian
+    f.at(batch)     the same objective on the examples of an index array (the mean over them)
+
 Vectorized ``value`` lets a 300 × 300 contour grid of shape (300, 300, 2) be evaluated in one call.
 
 Objectives here:
@@ -19,16 +25,38 @@ Objectives here:
 * :class:`Rosenbrock` -- the curved banana valley (a − x)² + b(y − x²)²;
 * :class:`Saddle` -- a x² − b y², a saddle point at the origin (chapters 05, 07);
 * :class:`Himmelblau` -- a non-convex polynomial with four minima, four saddles and a maximum;
-* :class:`NoisyGradient` -- wraps an objective so that ``grad`` returns ∇h(θ) + σ·noise (chapter 08).
+* :class:`WavyBowl` -- a rippled bowl, L-smooth and non-convex, with known L and h* (chapter 05);
+* :class:`LeastSquares` and :class:`LogisticRegression` -- finite sums h(θ) = (1/m) Σᵢ hᵢ(θ) over m
+  examples (chapters 07-09), with ``m``, ``hvp(θ, v)`` and ``at(batch)``: the same objective on the
+  examples of an index array, which is what one mini-batch step of :func:`course_lib.optimizers.run`
+  sees;
+* :class:`NoisyGradient` -- a model of a stochastic gradient, ∇h(θ) + σξ, whose noise ξ is a pure
+  function of the run's seed and the step k (``draw(seed, k)``; chapter 08).
+
+Finite sums and pure randomness: no objective holds a random generator. A mini-batch is an index
+array chosen by the caller (``objective.at(batch)``); :func:`course_lib.optimizers.run` draws batch k
+from a generator seeded by (seed, k), so the same call gives the same run, and an optimizer can ask
+the same mini-batch for a gradient and a curvature.
 
 Argument checks come from :mod:`course_lib.validation`.
 """
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
-from course_lib.validation import check_rng, check_scalar, check_seed, check_symmetric, check_theta
+from course_lib import losses
+from course_lib.activations import sigmoid_grad
+from course_lib.validation import (
+    check_indices,
+    check_rng,
+    check_scalar,
+    check_seed,
+    check_symmetric,
+    check_theta,
+)
 
 __all__ = [
     "Objective",
@@ -37,8 +65,10 @@ __all__ = [
     "Rosenbrock",
     "Saddle",
     "Himmelblau",
-    "NoisyGradient",
     "WavyBowl",
+    "LeastSquares",
+    "LogisticRegression",
+    "NoisyGradient",
 ]
 
 
@@ -283,45 +313,6 @@ class Himmelblau(Objective):
         return "Himmelblau()"
 
 
-class NoisyGradient(Objective):
-    """An objective whose ``grad`` is stochastic: g(θ) = ∇h(θ) + σ ξ, ξ ~ N(0, I) drawn fresh per call.
-
-    ``value``, ``hessian``, ``dim``, ``minimizer``, ``min_value`` are those of the wrapped objective
-    (so :func:`course_lib.optimizers.run` records the true h(θ_k) while the steps use noisy gradients).
-    This is the simplest model of a mini-batch gradient (unbiased, variance σ² per coordinate), for
-    chapter 08 (SGD with constant vs decaying rates, Polyak averaging).
-
-    Any object with ``value(θ)`` and a stochastic ``grad(θ)`` can drive :func:`~course_lib.optimizers.run`
-    in the same way (e.g. a mini-batch loss that draws a batch inside ``grad``).
-
-    Parameters: ``objective``; ``sigma`` >= 0, the noise standard deviation; ``seed`` (int, default 0)
-    for the generator. The noise stream is consumed by each run: build a new NoisyGradient with the
-    same seed to repeat a run exactly.
-    """
-
-    def __init__(self, objective, sigma, seed=0):
-        self.objective = objective
-        self.sigma = check_scalar("sigma", sigma, low=0)
-        self.seed = check_seed(seed)
-        self.rng = np.random.default_rng(self.seed)
-        self.dim = objective.dim
-        self.minimizer = getattr(objective, "minimizer", None)
-        self.min_value = getattr(objective, "min_value", None)
-
-    def value(self, theta):
-        return self.objective.value(theta)
-
-    def grad(self, theta):
-        g = self.objective.grad(theta)
-        return g + self.sigma * self.rng.standard_normal(g.shape)
-
-    def hessian(self, theta):
-        return self.objective.hessian(theta)
-
-    def __repr__(self):
-        return f"NoisyGradient({self.objective!r}, sigma={self.sigma:g}, seed={self.seed})"
-
-
 class WavyBowl(Objective):
     r"""h(θ) = ½‖θ‖² + a Σᵢ (1 − cos(ω θᵢ)): a bowl with ripples, L-smooth and non-convex.
 
@@ -356,3 +347,273 @@ class WavyBowl(Objective):
 
     def __repr__(self):
         return f"WavyBowl(dim={self.dim}, a={self.a:g}, omega={self.omega:g})"
+
+
+# --------------------------------------------------------------------------------------------------
+# Finite sums h(θ) = (1/m) Σᵢ hᵢ(θ): mini-batches by index arrays
+# --------------------------------------------------------------------------------------------------
+def _design(X, y):
+    """X as a finite float (m, n) array and y as a finite float (m,) array (read-only copies)."""
+    X = np.array(X, dtype=float)
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0 or not np.all(np.isfinite(X)):
+        raise ValueError(f"X must be a finite non-empty (m, n) array, got shape {X.shape}")
+    y = np.array(y, dtype=float)
+    if y.ndim != 1 or not np.all(np.isfinite(y)):
+        raise ValueError(f"y must be a finite vector of shape (m,), got shape {y.shape}")
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"y must have one entry per row of X: X has {X.shape[0]} rows, y has {y.shape[0]} entries")
+    X.setflags(write=False)
+    y.setflags(write=False)
+    return X, y
+
+
+class _FiniteSum(Objective):
+    """Shared parts of a finite sum over the rows of (X, y): ``m``, ``dim``, ``at(batch)``, ``hvp``."""
+
+    def _init(self, X, y, **params):
+        self.X, self.y = X, y
+        self.m, self.dim = X.shape
+        self.__dict__.update(params)
+        return self
+
+    def at(self, batch):
+        """The same objective on the examples ``batch`` (an integer index array into 0..m−1; repeats count
+        twice): h_B(θ) = (1/|B|) Σ_{i∈B} hᵢ(θ). Cheap (no minimizer is computed until asked for)."""
+        batch = check_indices(batch, self.m)
+        return type(self).__new__(type(self))._init(self.X[batch], self.y[batch], **self._params())
+
+    def hvp(self, theta, v):
+        """∇²h(θ) v for θ, v of shape (n,), without forming the n × n Hessian."""
+        raise NotImplementedError
+
+    def _params(self):
+        return {}
+
+
+class LeastSquares(_FiniteSum):
+    r"""h(θ) = 1/(2m) ‖Xθ − y‖² = (1/m) Σᵢ ½ (xᵢᵀθ − yᵢ)², linear least squares over m examples.
+
+    h is half of Keras's mean squared error of the predictions Xθ (:func:`course_lib.losses.mean_squared_error`);
+    ∇h(θ) = Xᵀ(Xθ − y)/m; ∇²h = XᵀX/m, the same at every θ (a quadratic).
+
+    Args:
+        X: the examples as rows, a finite (m, n) array; y: the targets, (m,).
+
+    Attributes: ``m``, ``dim`` = n, ``X``, ``y`` (read-only); computed when first read: ``minimizer``
+    (the least-squares solution of smallest norm, ``numpy.linalg.lstsq``; unique when X has rank n),
+    ``min_value``, ``L`` and ``mu`` (the largest and smallest eigenvalues of XᵀX/m). ``at(batch)`` is
+    the least-squares problem on the rows ``batch``. Chapters 07 (Newton, CG), 08 (SGD: the noise at
+    θ* vanishes only when every residual does), 09.
+    """
+
+    def __init__(self, X, y):
+        self._init(*_design(X, y))
+
+    def value(self, theta):
+        theta = self._theta(theta)
+        residual = theta @ self.X.T - self.y
+        return 0.5 * np.mean(residual * residual, axis=-1)
+
+    def grad(self, theta):
+        theta = self._theta(theta)
+        return (theta @ self.X.T - self.y) @ self.X / self.m
+
+    def hessian(self, theta):
+        theta = self._theta(theta)
+        return np.broadcast_to(self._gram, theta.shape[:-1] + self._gram.shape).copy()
+
+    def hvp(self, theta, v):
+        v = check_theta(v, self.dim, name="v")
+        return (self.X @ v) @ self.X / self.m
+
+    @cached_property
+    def _gram(self):
+        gram = self.X.T @ self.X / self.m
+        gram.setflags(write=False)
+        return gram
+
+    @cached_property
+    def _spectrum(self):
+        return np.linalg.eigvalsh(self._gram)
+
+    @cached_property
+    def L(self):
+        return float(self._spectrum[-1])
+
+    @cached_property
+    def mu(self):
+        return float(self._spectrum[0])
+
+    @cached_property
+    def minimizer(self):
+        return np.linalg.lstsq(self.X, self.y, rcond=None)[0]
+
+    @cached_property
+    def min_value(self):
+        return float(self.value(self.minimizer))
+
+    def __repr__(self):
+        return f"LeastSquares(m={self.m}, dim={self.dim})"
+
+
+class LogisticRegression(_FiniteSum):
+    r"""h(θ) = (1/m) Σᵢ [softplus(xᵢᵀθ) − yᵢ xᵢᵀθ] + (λ/2)‖θ‖², logistic regression with labels yᵢ ∈ {0, 1}.
+
+    The mean is the binary cross-entropy of the logits z = Xθ (:func:`course_lib.losses.binary_cross_entropy`,
+    Keras's ``BinaryCrossentropy(from_logits=True)``), plus an L2 penalty λ/2 ‖θ‖² (the ½ so that its
+    gradient is λθ). With s = σ(z) − y and D = diag(σ'(z)): ∇h = Xᵀs/m + λθ, ∇²h = XᵀDX/m + λI
+    (positive semi-definite; definite when λ > 0 or X has rank n). No intercept: append a column of
+    ones to X for one.
+
+    Args:
+        X: the examples as rows, a finite (m, n) array; y: labels, (m,), each 0 or 1;
+        l2: λ = 0.0; >= 0.
+
+    Attributes: ``m``, ``dim`` = n, ``X``, ``y``, ``l2``; computed when first read: ``minimizer`` by
+    Newton's method with backtracking from θ = 0 until ‖∇h‖ <= 1e-12, or None when h has no minimizer
+    (λ = 0 and the labels are separable, :attr:`separable`: h keeps decreasing along a separating
+    direction), and ``min_value`` (None then too). ``at(batch)`` is the same regression (same λ) on the rows ``batch``.
+    Chapters 07 (Newton, Gauss-Newton and Fisher coincide here), 08, 09.
+    """
+
+    #: Newton's stopping rule for :attr:`minimizer`: ‖∇h‖ <= NEWTON_TOL.
+    NEWTON_TOL = 1e-12
+
+    def __init__(self, X, y, l2=0.0):
+        X, y = _design(X, y)
+        if not np.all((y == 0) | (y == 1)):
+            raise ValueError(f"y must hold labels 0 or 1, got values {np.unique(y)[:5]}")
+        self._init(X, y, l2=check_scalar("l2", l2, low=0))
+
+    def _params(self):
+        return {"l2": self.l2}
+
+    def _rows(self, theta, one):
+        """Apply ``one`` (a function of one θ (n,)) to θ of shape (n,) or, row by row, (..., n)."""
+        theta = self._theta(theta)
+        if theta.ndim == 1:
+            return one(theta)
+        rows = [one(row) for row in theta.reshape(-1, self.dim)]
+        return np.array(rows).reshape(theta.shape[:-1] + np.shape(rows[0]))
+
+    def _value(self, theta):
+        return losses.binary_cross_entropy(self.X @ theta, self.y) + 0.5 * self.l2 * float(theta @ theta)
+
+    def _grad(self, theta):
+        # binary_cross_entropy_grad is ∂J/∂z = (σ(z) − y)/m; the chain rule through z = Xθ gives Xᵀ(...)
+        return losses.binary_cross_entropy_grad(self.X @ theta, self.y) @ self.X + self.l2 * theta
+
+    def value(self, theta):
+        return self._rows(theta, self._value)
+
+    def grad(self, theta):
+        return self._rows(theta, self._grad)
+
+    def hessian(self, theta):
+        theta = self._theta(theta)
+        weights = sigmoid_grad(theta @ self.X.T)  # σ'(z), shape (..., m)
+        return np.einsum("...i,ij,ik->...jk", weights, self.X, self.X) / self.m + self.l2 * np.eye(self.dim)
+
+    def hvp(self, theta, v):
+        theta, v = check_theta(theta, self.dim), check_theta(v, self.dim, name="v")
+        return (sigmoid_grad(self.X @ theta) * (self.X @ v)) @ self.X / self.m + self.l2 * v
+
+    @cached_property
+    def separable(self):
+        """Whether some θ ≠ 0 has (2yᵢ − 1) xᵢᵀθ >= 0 for every i, with > for at least one: the labels are
+        (quasi-)separated by a hyperplane through 0 (Albert and Anderson, 1984). Then, with λ = 0, h keeps
+        decreasing along θ and has no minimizer. A linear program (``scipy.optimize.linprog``): maximize
+        Σᵢ (2yᵢ − 1) xᵢᵀθ over those θ in the box [−1, 1]ⁿ; separable iff the maximum is > 0."""
+        from scipy.optimize import linprog
+
+        A = (2.0 * self.y - 1.0)[:, None] * self.X
+        result = linprog(-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(self.m), bounds=[(-1.0, 1.0)] * self.dim)
+        return bool(-result.fun > 1e-9 * max(1.0, float(np.abs(A).sum())))
+
+    @cached_property
+    def minimizer(self):
+        """θ* by Newton's method with Armijo backtracking from 0, until ‖∇h‖ <= NEWTON_TOL; None if h has
+        no minimizer (λ = 0 and :attr:`separable`) or Newton has not converged in 100 steps."""
+        if self.l2 == 0 and self.separable:
+            return None
+        theta = np.zeros(self.dim)
+        for _ in range(100):
+            g = self._grad(theta)
+            if np.linalg.norm(g) <= self.NEWTON_TOL:
+                theta.setflags(write=False)
+                return theta
+            direction = np.linalg.lstsq(self.hessian(theta), g, rcond=None)[0]
+            value, step = self._value(theta), 1.0
+            # Armijo's sufficient decrease, up to the round-off of h (near θ* the decrease is below it)
+            allowed = value - 1e-4 * (g @ direction) + 8 * np.finfo(float).eps * abs(value)
+            while step > 1e-10 and self._value(theta - step * direction) > allowed:
+                step *= 0.5
+                allowed = value - 1e-4 * step * (g @ direction) + 8 * np.finfo(float).eps * abs(value)
+            theta = theta - step * direction
+        return None
+
+    @cached_property
+    def min_value(self):
+        return None if self.minimizer is None else float(self._value(self.minimizer))
+
+    def __repr__(self):
+        return f"LogisticRegression(m={self.m}, dim={self.dim}, l2={self.l2:g})"
+
+
+# --------------------------------------------------------------------------------------------------
+# A model of a stochastic gradient, pure
+# --------------------------------------------------------------------------------------------------
+class NoisyGradient(Objective):
+    """A stochastic gradient g_k(θ) = ∇h(θ) + σ ξ_k, with ξ_k ~ N(0, I) a pure function of (seed, k).
+
+    ``draw(seed, k)`` returns the objective that step k of a run with this seed sees: its ``grad`` adds
+    σ ξ_k, where ξ_k comes from ``numpy.random.default_rng((seed, k))`` afresh at each call (so two
+    calls at step k, e.g. Nesterov's look-ahead, see the same noise, and the same (seed, k) gives the same
+    draw). :func:`course_lib.optimizers.run` calls ``draw(seed, k)`` at step k, so ``run(..., seed=s)``
+    twice gives the same run. ``value``, ``hessian``, ``dim``, ``minimizer``, ``min_value`` are those
+    of the wrapped objective (so ``run`` records the true h(θ_k)); ``grad`` of the undrawn object is
+    the exact ∇h (the mean of every draw).
+
+    This is the simplest model of a mini-batch gradient (unbiased, variance σ² per coordinate); the
+    finite sums (:class:`LeastSquares`, :class:`LogisticRegression` with ``run(..., batch_size=B)``) give
+    the real thing. Parameters: ``objective``; ``sigma`` >= 0, the noise standard deviation.
+    Chapter 08 (SGD with constant vs decaying rates, Polyak averaging).
+    """
+
+    def __init__(self, objective, sigma):
+        self.objective = objective
+        self.sigma = check_scalar("sigma", sigma, low=0)
+        self.dim = objective.dim
+        self.minimizer = getattr(objective, "minimizer", None)
+        self.min_value = getattr(objective, "min_value", None)
+
+    def value(self, theta):
+        return self.objective.value(theta)
+
+    def grad(self, theta):
+        return self.objective.grad(theta)
+
+    def hessian(self, theta):
+        return self.objective.hessian(theta)
+
+    def draw(self, seed, k):
+        """The objective of step ``k`` of a run seeded by ``seed``: grad = ∇h + σ ξ_k (see the class)."""
+        return _NoisyDraw(self, check_seed(seed), check_scalar("k", k, low=0, integer=True))
+
+    def __repr__(self):
+        return f"NoisyGradient({self.objective!r}, sigma={self.sigma:g})"
+
+
+class _NoisyDraw(NoisyGradient):
+    """One step's draw of a :class:`NoisyGradient`: the noise ξ_k is fixed by (seed, k)."""
+
+    def __init__(self, parent, seed, k):
+        self.__dict__.update(parent.__dict__)
+        self.seed, self.k = seed, k
+
+    def grad(self, theta):
+        g = self.objective.grad(theta)
+        return g + self.sigma * np.random.default_rng((self.seed, self.k)).standard_normal(g.shape)
+
+    def __repr__(self):
+        return f"{super().__repr__()}.draw({self.seed}, {self.k})"

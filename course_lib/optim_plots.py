@@ -2,6 +2,12 @@
 
 * :func:`plot_contours` -- contour lines of a 2-D objective with one or several optimizer paths;
 * :func:`plot_loss` -- h(θ_k) − h* against k on a log scale, with an optional theoretical bound;
+* :func:`plot_rate_panels` -- one panel per run of :func:`course_lib.convergence.gd_rate_run`, GD against
+  its rate bound;
+* :func:`plot_iterations_vs_kappa` -- steps to reduce h − h* by a factor, measured and guaranteed, against κ;
+* :func:`plot_quadratic_forms` -- filled contours of ½ θᵀHθ with the eigenvectors of H drawn as arrows;
+* :func:`plot_sharpness` -- λ_max(∇²h(θ_k)) along GD runs in units of the edge 2/α (edge of stability);
+* :func:`plot_hessian_spectra` -- sorted Hessian eigenvalues on a symmetric-log axis;
 * :func:`animate_trajectories` -- the same paths drawn step by step, as a small JavaScript animation
   (``FuncAnimation.to_jshtml``) that plays in the static HTML book, with a deterministic element id so a
   stored notebook output is identical on every run (nbval compares it).
@@ -25,10 +31,34 @@ from matplotlib.lines import Line2D
 from course_lib.plotting import new_axes
 from course_lib.validation import check_scalar
 
-__all__ = ["plot_contours", "plot_loss", "animate_trajectories"]
+__all__ = [
+    "plot_contours",
+    "plot_loss",
+    "plot_rate_panels",
+    "plot_iterations_vs_kappa",
+    "plot_quadratic_forms",
+    "plot_sharpness",
+    "plot_hessian_spectra",
+    "animate_trajectories",
+]
 
 #: Largest number of frames :func:`animate_trajectories` accepts (keeps the HTML small).
 MAX_FRAMES = 60
+
+#: Line styles and markers given to the i-th compared curve, so curves differ in more than colour.
+LINESTYLES = ["-", "-.", ":", (0, (5, 1.5)), (0, (3, 1, 1, 1, 1, 1))]
+MARKERS = ["o", "s", "^", "D", "v", "P"]
+
+
+def _style(i, n_points):
+    """Colour, line style and a few markers for the i-th of several compared curves."""
+    return {
+        "color": f"C{i % 10}",
+        "linestyle": LINESTYLES[i % len(LINESTYLES)],
+        "marker": MARKERS[i % len(MARKERS)],
+        "markevery": max(1, n_points // 8),
+        "ms": 5,
+    }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -166,9 +196,9 @@ def plot_contours(
     ax = new_axes(ax)
     _draw_contours(ax, objective, xlim, ylim, levels, log_levels, resolution)
     for i, (path, label) in enumerate(zip(paths, labels)):
-        color = f"C{i % 10}"
+        color, linestyle = f"C{i % 10}", LINESTYLES[i % len(LINESTYLES)]
         marker = "." if len(path) <= 200 else None
-        ax.plot(path[:, 0], path[:, 1], color=color, marker=marker, ms=4, lw=1.4, label=label)
+        ax.plot(path[:, 0], path[:, 1], color=color, ls=linestyle, marker=marker, ms=4, lw=1.4, label=label)
         ax.plot(*path[0], "o", mfc="white", mec=color, mew=1.5, ms=7, zorder=6)
         ax.plot(*path[-1], "s", color=color, ms=6, zorder=6)
     if equal_aspect:
@@ -198,6 +228,7 @@ def plot_loss(
     callable k -> bound, drawn dashed black), ``ax``, ``min_value`` h* subtracted from the values
     (default 0.0; pass ``objective.min_value``), ``bound_label``, ``title``, axis labels.
     Values <= h* (exact convergence, round-off) cannot be drawn on a log axis and are left out.
+    Several runs get different line styles and markers as well as colours.
     Chapters 05-09 (linear rates appear as straight lines).
     """
     runs = _as_list(values_or_list, "values", ndim=1)
@@ -205,13 +236,14 @@ def plot_loss(
     min_value = check_scalar("min_value", min_value)
     ax = new_axes(ax)
     longest = 0
-    for run_values, label in zip(runs, labels):
+    for i, (run_values, label) in enumerate(zip(runs, labels)):
         if run_values.ndim != 1:
             raise ValueError(f"values_or_list must hold 1-D arrays of values, got shape {run_values.shape}")
         with np.errstate(invalid="ignore", over="ignore"):
             gap = run_values - min_value
             gap = np.where(np.isfinite(gap) & (gap > 0), gap, np.nan)
-        ax.semilogy(np.arange(len(gap)), gap, label=label)
+        style = _style(i, len(gap)) if len(runs) > 1 else {}
+        ax.semilogy(np.arange(len(gap)), gap, label=label, **style)
         longest = max(longest, len(gap))
     if bound is not None:
         ks = np.arange(longest)
@@ -222,6 +254,134 @@ def plot_loss(
     ax.set_title(title)
     if any(label is not None for label in labels) or bound is not None:
         ax.legend(loc="best")
+    return ax
+
+
+def plot_rate_panels(results, title=None):
+    """One panel per :class:`~course_lib.convergence.RateRun` (``results``: dict title -> run); returns the Figure.
+
+    Each panel is :func:`plot_loss` of the GD values against the dashed rate bound, on a shared log axis.
+    Chapter 05 (GD at α = 2/(L + μ) stays under (L/2) q^{2k} ‖θ₀ − θ*‖²), chapter 06.
+    """
+    if not results:
+        raise ValueError("results must hold at least one run")
+    fig, axes = plt.subplots(1, len(results), figsize=(3.4 * len(results), 3.5), sharey=True, squeeze=False)
+    for ax, (name, (quad, traj, bound)) in zip(axes[0], results.items()):
+        plot_loss(
+            traj,
+            labels="GD, α = 2/(L+μ)",
+            bound=bound,
+            bound_label="rate bound",
+            min_value=quad.min_value,
+            ax=ax,
+            title=name,
+        )
+    for ax in axes[0, 1:]:
+        ax.set_ylabel("")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_iterations_vs_kappa(kappas, needed, guaranteed, reduction=1e6, ax=None):
+    """Steps to reduce h − h* by ``reduction`` against κ, log-log: measured, guaranteed, (κ/4) log(reduction).
+
+    The title gives the fitted slope of log(needed) against log κ. Returns the Axes. Chapter 05.
+    """
+    kappas = np.asarray(kappas, dtype=float)
+    needed, guaranteed = np.asarray(needed, dtype=float), np.asarray(guaranteed, dtype=float)
+    if not kappas.shape == needed.shape == guaranteed.shape or kappas.size < 2:
+        raise ValueError("kappas, needed and guaranteed must be 1-D arrays of the same length >= 2")
+    reduction = check_scalar("reduction", reduction, low=1, low_open=True)
+    factor = f"10^{{{np.log10(reduction):g}}}" if np.log10(reduction).is_integer() else f"{reduction:g}"
+    slope = np.polyfit(np.log(kappas), np.log(needed), 1)[0]
+    ax = new_axes(ax)
+    ax.loglog(kappas, needed, "o-", label="GD, measured")
+    ax.loglog(kappas, guaranteed, "s--", label="guaranteed by the rate bound")
+    ax.loglog(kappas, kappas / 4 * np.log(reduction), "k:", label=rf"$(\kappa/4)\,\log {factor}$")
+    ax.set_xlabel(r"condition number $\kappa$")
+    ax.set_ylabel(rf"iterations to reduce $h - h^*$ by ${factor}$")
+    ax.set_title(f"Iterations grow linearly in κ (fitted log-log slope {slope:.3f})")
+    ax.legend()
+    return ax
+
+
+def plot_quadratic_forms(hessians, lim=2.0, levels=17):
+    """Filled contours of ½ θᵀHθ for each ``hessians[title] = H`` (2 × 2), eigenvectors as arrows; a Figure.
+
+    Blue is below h(0) = 0, red above; the black line is h = 0; each arrow is an eigenvector of H,
+    labelled with its eigenvalue. Chapter 05 (a positive diagonal does not make a minimum), chapter 07.
+    """
+    if not hessians:
+        raise ValueError("hessians must hold at least one 2 x 2 matrix")
+    xs = np.linspace(-lim, lim, 201)
+    X, Y = np.meshgrid(xs, xs)
+    fig, axes = plt.subplots(1, len(hessians), figsize=(4.6 * len(hessians), 4.2), layout="constrained", squeeze=False)
+    scale = 2.0 * lim
+    for ax, (title, H) in zip(axes[0], hessians.items()):
+        H = np.asarray(H, dtype=float)
+        if H.shape != (2, 2) or not np.allclose(H, H.T):
+            raise ValueError(f"hessians[{title!r}] must be a symmetric 2 x 2 matrix, got {H.tolist()}")
+        Z = 0.5 * (H[0, 0] * X**2 + 2 * H[0, 1] * X * Y + H[1, 1] * Y**2)
+        filled = ax.contourf(X, Y, Z, levels=np.linspace(-scale, scale, levels), cmap="RdBu_r", extend="both")
+        ax.contour(X, Y, Z, levels=[0], colors="k", linewidths=1)
+        ax.plot(0, 0, "kx", ms=9)
+        values, vectors = np.linalg.eigh(H)
+        for value, vector, color in zip(values, vectors.T, ["navy", "darkred"]):
+            ax.annotate("", xy=0.7 * lim * vector, xytext=(0, 0), arrowprops=dict(arrowstyle="->", color=color, lw=2.5))
+            ax.text(
+                *(0.72 * lim * vector + [-0.1 * lim, 0.06 * lim]),
+                f"λ = {value:g}",
+                color=color,
+                fontsize=11,
+                fontweight="bold",
+                bbox=dict(facecolor="white", alpha=0.8, edgecolor="none"),
+            )
+        ax.set_aspect("equal")
+        ax.set_xlabel(r"$\theta_1$")
+        ax.set_ylabel(r"$\theta_2$")
+        ax.set_title(title)
+    fig.colorbar(filled, ax=axes[0].tolist(), shrink=0.85, label=r"$h(\theta) - h(0)$")
+    return fig
+
+
+def plot_sharpness(results, ax=None, title="Top Hessian eigenvalue along GD"):
+    """λ_max(∇²h(θ_k)) · α/2 against k for each ``results[label]`` (a ``SharpnessRun``); returns the Axes.
+
+    In these units the edge of stability 2/α is 1 for every run (dotted black line). Several runs
+    get different line styles and markers. Chapter 05, section 12 (Cohen et al. 2021).
+    """
+    if not results:
+        raise ValueError("results must hold at least one SharpnessRun")
+    ax = new_axes(ax)
+    for i, (label, result) in enumerate(results.items()):
+        ratio = np.asarray(result.sharpness) * result.learning_rate / 2.0
+        ax.plot(result.ks, ratio, label=label, lw=1.0, **_style(i, len(ratio)))
+    ax.axhline(1.0, color="k", ls=":", lw=1.2, label="edge: λ_max = 2/α")
+    ax.set_xlabel("iteration $k$")
+    ax.set_ylabel(r"$\lambda_{\max}(H(\theta_k))\;/\;(2/\alpha)$")
+    ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def plot_hessian_spectra(spectra, ax=None, linthresh=1e-4, title="Hessian spectrum"):
+    """Each ``spectra[label]`` (eigenvalues) sorted from the largest, on a symmetric-log y axis; the Axes.
+
+    Values within ``linthresh`` of 0 are on a linear scale, so zero eigenvalues show. Chapter 05.
+    """
+    if not spectra:
+        raise ValueError("spectra must hold at least one array of eigenvalues")
+    ax = new_axes(ax)
+    for i, (label, eigenvalues) in enumerate(spectra.items()):
+        values = np.sort(np.asarray(eigenvalues, dtype=float))[::-1]
+        ax.plot(np.arange(1, values.size + 1), values, label=label, lw=1.4, **_style(i, values.size))
+    ax.set_yscale("symlog", linthresh=linthresh)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xlabel("rank (largest first)")
+    ax.set_ylabel(r"eigenvalue $\lambda$ (symlog)")
+    ax.set_title(title)
+    ax.legend(loc="lower left")
     return ax
 
 

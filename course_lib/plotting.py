@@ -3,6 +3,8 @@ r"""General figure helpers for the book (chapter 01 on); optimization plots live
 * :func:`plot_activations` -- a grid of panels, one activation g per panel with its derivative g'.
 * :func:`plot_curves` -- several named series against a common x (learning curves, sweeps).
 * :func:`plot_layer_norms` -- a per-layer quantity (e.g. ‖∂J/∂W_l‖) on a log axis, with reference curves.
+* :func:`plot_rate_sweep` -- a final value against the learning rate, one curve per arm (mean and range).
+* :func:`plot_paired` -- one value per seed for several arms, the seeds of each pair joined by lines.
 
 Runs over seeds: a series given as a 2-D array (seeds × points) is drawn as its mean, with the
 min-max range over the seeds shaded in the same colour (on a log axis the mean is geometric).
@@ -20,7 +22,18 @@ import numpy as np
 from course_lib import activations as _activations
 from course_lib.config import FIGSIZE
 
-__all__ = ["new_axes", "plot_activations", "plot_curves", "plot_layer_norms"]
+__all__ = [
+    "STYLES",
+    "new_axes",
+    "plot_activations",
+    "plot_curves",
+    "plot_layer_norms",
+    "plot_paired",
+    "plot_rate_sweep",
+]
+
+#: Distinct (marker, line style) pairs, so that compared curves differ in more than colour.
+STYLES = [("o", "-"), ("s", "--"), ("^", "-."), ("D", ":"), ("v", (0, (5, 1))), ("P", (0, (3, 1, 1, 1)))]
 
 
 def new_axes(ax=None):
@@ -155,8 +168,9 @@ def plot_layer_norms(
         raise ValueError("norms and reference must all have the same length (one value per layer)")
     ax = new_axes(ax)
     layers = np.arange(1, L + 1)
-    for label, values in norms.items():
-        _plot_series(ax, layers, values, geometric=True, marker="o", label=label)
+    for i, (label, values) in enumerate(norms.items()):
+        marker, linestyle = STYLES[i % len(STYLES)]
+        _plot_series(ax, layers, values, geometric=True, marker=marker, linestyle=linestyle, label=label)
     for i, (label, values) in enumerate(reference.items()):
         ax.plot(layers, values, color="k", linestyle=[":", "-."][i % 2], label=label)
     ax.set_yscale("log")
@@ -165,4 +179,60 @@ def plot_layer_norms(
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
+    return ax
+
+
+def plot_rate_sweep(values, rates, ylabel="final training loss", title="", ax=None, logy=True):
+    r"""Each ``values[label]`` (seeds × rates; NaN marks a diverged run) against the learning ``rates`` on a
+    log x axis: the mean over the seeds that did not diverge (geometric with ``logy``), the min-max band,
+    and a cross at every rate where some seed diverged. Returns the Axes."""
+    values = _check_series(values, "values", runs=True)
+    rates = np.asarray(rates, dtype=np.float64)
+    ax = new_axes(ax)
+    for i, (label, runs) in enumerate(values.items()):
+        runs = np.atleast_2d(runs)
+        if runs.shape[-1] != rates.size:
+            raise ValueError(f"values[{label!r}] must have one column per rate ({rates.size}), got {runs.shape}")
+        ok = np.all(np.isfinite(runs), axis=0)
+        marker, linestyle = STYLES[i % len(STYLES)]
+        (line,) = ax.plot(rates[ok], _mean(runs[:, ok], logy), marker=marker, linestyle=linestyle, label=label)
+        ax.fill_between(rates[ok], runs[:, ok].min(axis=0), runs[:, ok].max(axis=0), color=line.get_color(), alpha=0.15)
+        if not ok.all():  # a cross just above the arm's highest finite value
+            top = runs[:, ok].max() * (2.0 if logy else 1.05) if ok.any() else 1.0
+            ax.plot(rates[~ok], np.full((~ok).sum(), top), "x", color=line.get_color(), markersize=8)
+    ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter("")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xticks(rates, [f"{r:g}" for r in rates])
+    ax.set_xlabel("learning rate (× marks a rate where some seed diverged)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def _mean(runs, geometric):
+    return np.exp(np.log(runs).mean(axis=0)) if geometric else runs.mean(axis=0)
+
+
+def plot_paired(values, ylabel="", title="", ax=None):
+    r"""One column per arm (``values[label]``: one value per seed, the same seeds for every arm): a marker
+    per seed, thin grey lines joining each seed across the arms (the pairs), and the mean ± sample std
+    (ddof = 1) beside each column. Returns the Axes."""
+    values = _check_series(values, "values")
+    n = {v.size for v in values.values()}
+    if len(n) != 1 or n.pop() < 2:
+        raise ValueError("every arm must have the same number (>= 2) of seeds")
+    ax = new_axes(ax)
+    table = np.array(list(values.values()))  # arms × seeds
+    position = np.arange(len(values))
+    ax.plot(position, table, color="0.75", linewidth=0.8, zorder=1)
+    for i, runs in enumerate(table):
+        marker, _ = STYLES[i % len(STYLES)]
+        ax.plot(np.full(runs.size, i), runs, marker, color=f"C{i}", alpha=0.7, markersize=4, zorder=2)
+        ax.errorbar(i + 0.2, runs.mean(), yerr=runs.std(ddof=1), fmt=marker, color=f"C{i}", capsize=3)
+    ax.set_xticks(position, list(values), rotation=30, fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     return ax

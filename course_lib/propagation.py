@@ -8,6 +8,10 @@ For a network h_0 = x, a_l = W_l h_{l−1} + b_l, h_l = g(a_l) (l = 1..L, a_L th
   a_1..a_L and, given labels, the per-example deltas δ_1..δ_L (one ``tf.GradientTape`` pass).
 * :func:`spread` -- how much a layer's values vary *across inputs*: √(mean_i Var_n h_{n,i}).
 * :func:`rms_norm` -- the root-mean-square over examples of the per-example norm, √(mean_n ‖v_n‖²).
+* :func:`gradient_norms` -- per layer, ‖∂J/∂W_l‖ (Frobenius) of the mean loss, from the signals.
+* :func:`factor_norms` -- per layer, the RMS norms of the two factors h_{l−1} and δ_l.
+* :func:`per_layer_factor` -- the geometric-mean factor per layer by which a per-layer quantity changes.
+* :func:`mean_share`, :func:`moment_ratio` -- how much of a layer's signal is its mean over the inputs.
 * :func:`dead_units` -- per layer, the units whose pre-activation is ≤ 0 on every input (a dead ReLU).
 * :func:`saturated_fraction` -- the fraction of pre-activations with |a| > a threshold.
 
@@ -25,7 +29,19 @@ import numpy as np
 
 from course_lib.validation import check_scalar
 
-__all__ = ["Signals", "propagate", "spread", "rms_norm", "dead_units", "saturated_fraction"]
+__all__ = [
+    "Signals",
+    "propagate",
+    "spread",
+    "rms_norm",
+    "gradient_norms",
+    "factor_norms",
+    "per_layer_factor",
+    "mean_share",
+    "moment_ratio",
+    "dead_units",
+    "saturated_fraction",
+]
 
 
 class Signals(NamedTuple):
@@ -47,11 +63,53 @@ def _dense_type():
     return keras.layers.Dense
 
 
+def _dense_stack(model, loss):
+    """The model as a :mod:`course_lib.networks` network (softmax output as logits), or ``None``.
+
+    Only for a model made of Dense layers alone, with hidden activations NumPy knows
+    (:data:`course_lib.networks.KERAS_ACTIVATIONS`), a softmax output and the cross-entropy loss.
+    """
+    from course_lib import networks
+
+    dense = _dense_type()
+    layers = list(model.layers)
+    if loss != "sparse_categorical_crossentropy" or not layers or not all(isinstance(d, dense) for d in layers):
+        return None
+    names = [d.activation.__name__ for d in layers]
+    if names[-1] != "softmax" or any(n not in networks.KERAS_ACTIVATIONS for n in names[:-1]):
+        return None
+    return [
+        networks.Dense(
+            np.asarray(d.kernel, dtype=np.float64),
+            np.asarray(d.bias, dtype=np.float64),
+            "linear" if k == len(layers) - 1 else names[k],
+        )
+        for k, d in enumerate(layers)
+    ]
+
+
+def _propagate_numpy(net, x, y):
+    """:func:`propagate` for a Dense stack, by :func:`course_lib.networks.forward` and ``backward``."""
+    from course_lib import networks
+
+    fwd = networks.forward(net, np.asarray(x, dtype=np.float64))
+    deltas = None
+    if y is not None:
+        _, g = networks.output_loss(fwd.output, np.asarray(y), "cross_entropy")
+        # g is ∂J/∂a_L of the mean loss: times n, each row is its own example's δ_L
+        deltas = list(networks.backward(net, fwd, g * len(x)).delta)
+    return Signals(inputs=list(fwd.a[:-1]), pre=list(fwd.z), deltas=deltas)
+
+
 def propagate(model, x, y=None, loss="sparse_categorical_crossentropy"):
     r"""Run the batch ``x`` through ``model`` layer by layer and record h_{l−1}, a_l (and δ_l).
 
-    Each Dense layer is split into its affine part a_l = h_{l−1} W_l + b_l and its activation
-    (``layer.activation``); every other layer is applied as it is (``training=False``). With labels
+    A model of Dense layers alone (softmax output, hidden activations of
+    :data:`course_lib.networks.KERAS_ACTIVATIONS`, the default loss) goes through
+    :func:`course_lib.networks.forward` and ``backward`` in float64. Any other model (``PReLU``,
+    :class:`course_lib.layers.Maxout`, ... between the Dense layers) runs in Keras: each Dense layer is
+    split into its affine part a_l = h_{l−1} W_l + b_l and its activation (``layer.activation``); every
+    other layer is applied as it is (``training=False``), under one ``tf.GradientTape``. With labels
     ``y`` the per-example loss J_n = ``loss``(y_n, model(x_n)) is differentiated with respect to every
     a_l: δ_l[n] = ∂J_n/∂a_l[n]. Returns :class:`Signals`. Raises ``ValueError`` for a model without
     Dense layers or a ``y`` whose length differs from ``x``'s.
@@ -69,6 +127,9 @@ def propagate(model, x, y=None, loss="sparse_categorical_crossentropy"):
         raise ValueError(f"x must be a non-empty 2-D array (n, d), got shape {x.shape}")
     if y is not None and len(y) != len(x):
         raise ValueError(f"y must have one entry per row of x ({len(x)}), got {len(y)}")
+    net = _dense_stack(model, loss)
+    if net is not None:  # a plain Dense stack: the one NumPy forward and backward pass
+        return _propagate_numpy(net, x, y)
     dtype = model.layers[0].compute_dtype
     h = tf.constant(x, dtype=dtype)
     inputs, pre = [], []
@@ -137,3 +198,57 @@ def saturated_fraction(a, threshold):
     if a.size == 0:
         raise ValueError("a must not be empty")
     return float(np.mean(np.abs(a) > threshold))
+
+
+def _check_signals(signals, need_deltas=False):
+    if not isinstance(signals, Signals):
+        raise ValueError(f"signals must be a propagation.Signals, got {type(signals).__name__}")
+    if need_deltas and signals.deltas is None:
+        raise ValueError("signals must hold deltas: call propagate(model, x, y) with labels y")
+    return signals
+
+
+def gradient_norms(signals):
+    r"""Per layer l = 1..L, ‖∂J/∂W_l‖ (Frobenius) for J the mean loss over the batch: ‖h_{l−1}ᵀ δ_l‖ / n.
+
+    ``signals`` from :func:`propagate` with labels (its deltas are the per-example δ_l).
+    """
+    signals = _check_signals(signals, need_deltas=True)
+    n = len(signals.inputs[0])
+    return np.array([np.linalg.norm(h.T @ d) / n for h, d in zip(signals.inputs, signals.deltas)])
+
+
+def factor_norms(signals):
+    r"""Per layer l = 1..L, the two factors of one example's gradient δ_l h_{l−1}ᵀ: (:func:`rms_norm` of
+    h_{l−1}, :func:`rms_norm` of δ_l), as two arrays of length L."""
+    signals = _check_signals(signals, need_deltas=True)
+    return (
+        np.array([rms_norm(h) for h in signals.inputs]),
+        np.array([rms_norm(d) for d in signals.deltas]),
+    )
+
+
+def per_layer_factor(values, first, last):
+    r"""(values[last] / values[first])^(1/(last − first)): the geometric-mean factor per layer from index
+    ``first`` to index ``last`` (``last < first`` follows a backward signal down the layers)."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or not (0 <= first < len(values) and 0 <= last < len(values)) or first == last:
+        raise ValueError(f"first and last must be two different indices into values (length {values.size})")
+    if np.any(values[[first, last]] <= 0):
+        raise ValueError("values[first] and values[last] must be positive")
+    return float((values[last] / values[first]) ** (1.0 / abs(last - first)))
+
+
+def mean_share(h):
+    r"""‖mean_n h_n‖² / mean_n ‖h_n‖²: the share of a layer's second moment that is the same for every input."""
+    h = _check_rows("h", h)
+    return float(np.sum(h.mean(axis=0) ** 2) / np.mean(np.sum(h * h, axis=1)))
+
+
+def moment_ratio(h):
+    r"""Largest over second-largest eigenvalue of the second-moment matrix mean_n h_n h_nᵀ (width >= 2)."""
+    h = _check_rows("h", h)
+    if h.shape[1] < 2:
+        raise ValueError(f"h must have at least 2 columns, got shape {h.shape}")
+    eig = np.linalg.eigvalsh(h.T @ h / len(h))
+    return float(eig[-1] / eig[-2])

@@ -19,7 +19,10 @@ Question format (jupyterquiz's)::
                   "feedback": "Not quite: ..."}]}
 
 ``many_choice`` (several correct answers) works like ``multiple_choice``. Used by the quick checks
-of every chapter.
+of every chapter. :func:`choice` and :func:`numeric` build these dicts from short tuples, so that a
+quick-check cell stays short::
+
+    quick_check("qc02-x", [choice("Which ...?", ("right answer", "Yes: ..."), ("wrong", "No: ..."))])
 """
 
 from __future__ import annotations
@@ -77,3 +80,31 @@ def quick_check(label: str, questions: list[dict], shuffle_answers: bool = True)
         display_quiz(questions, shuffle_answers=shuffle_answers)
     finally:
         random.setstate(state)
+
+
+def choice(question: str, right: tuple, *wrong: tuple) -> dict:
+    """A multiple-choice question: ``right`` = (answer, feedback), each of ``wrong`` the same."""
+    if not wrong:
+        raise ValueError("wrong must hold at least one (answer, feedback) pair")
+    answers = [(right, True)] + [(w, False) for w in wrong]
+    for pair, _ in answers:
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise ValueError(f"answers must be (answer, feedback) pairs, got {pair!r}")
+    return {
+        "question": question,
+        "type": "multiple_choice",
+        "answers": [{"answer": a, "correct": c, "feedback": f} for (a, f), c in answers],
+    }
+
+
+def numeric(question: str, value: float, precision: int, feedback: str, hint: str) -> dict:
+    """A numeric question answered by ``value`` to ``precision`` digits; any other number gets ``hint``."""
+    return {
+        "question": question,
+        "type": "numeric",
+        "precision": precision,
+        "answers": [
+            {"type": "value", "value": value, "correct": True, "feedback": feedback},
+            {"type": "range", "range": [-1e9, 1e9], "correct": False, "feedback": hint},
+        ],
+    }

@@ -8,6 +8,8 @@ minimum value h* and a minimizer θ*, write d₀² = ‖θ₀ − θ*‖² and �
   h(θ_k) − h* <= (L/2) q^{2k} d₀²;
 * :func:`iterations_bound` -- the k that makes that bound <= ε: k >= (κ/4) log(L d₀² / (2ε));
 * :func:`convex_bound` -- h convex, α = 1/L: h(θ_k) − h* <= L d₀² / (2k) (the O(1/k) rate);
+* :func:`convex_tight_bound` -- the exact worst case of the same method, L d₀² / (4k + 2)
+  (Drori & Teboulle 2014), attained by a Huber function (:func:`course_lib.convergence.huber_worst_case`);
 * :func:`gradient_bound` -- any L-smooth h bounded below, α = 1/L:
   min_{0 <= j < k} ‖∇h(θ_j)‖² <= 2L Δ₀ / k.
 
@@ -27,6 +29,7 @@ __all__ = [
     "strongly_convex_bound",
     "iterations_bound",
     "convex_bound",
+    "convex_tight_bound",
     "gradient_bound",
 ]
 
@@ -90,6 +93,20 @@ def convex_bound(L, dist0_sq, k):
     with np.errstate(divide="ignore"):
         value = np.where(steps > 0, L * dist0_sq / (2.0 * np.maximum(steps, 1)), np.inf)
     return _result(value, k)
+
+
+def convex_tight_bound(L, dist0_sq, k):
+    """L d₀² / (4k + 2): the exact worst case of GD at α = 1/L over convex L-smooth h (k >= 0).
+
+    Drori and Teboulle (2014, Theorem 3.1 and its tightness example, step h = 1) prove
+    h(θ_k) − h* <= L d₀² / (4k + 2) for every convex L-smooth h in any dimension, and exhibit a Huber
+    function on which GD attains it with equality; :func:`convex_bound` L d₀² / (2k) is about twice as
+    large. At k = 0 it is L d₀² / 2, the bound of L-smoothness alone. Chapter 05, section 8.
+    """
+    L = check_scalar("L", L, low=0, low_open=True)
+    dist0_sq = check_scalar("dist0_sq", dist0_sq, low=0)
+    steps = _steps(k)
+    return _result(L * dist0_sq / (4.0 * steps + 2.0), k)
 
 
 def gradient_bound(L, gap0, k):

@@ -44,12 +44,16 @@ __all__ = [
     "l1_penalty_grad",
     "soft_threshold",
     "ridge",
+    "lasso",
     "ridge_filter",
     "gd_filter",
     "dropout_mask",
     "dropout",
     "ensemble_error",
+    "ensemble_terms",
     "early_stopping_epoch",
+    "all_masks",
+    "normalized_geometric_mean",
 ]
 
 
@@ -100,6 +104,26 @@ def ridge(X, y, lam):
     return np.linalg.solve(X.T @ X / m + _strength(lam) * np.eye(n), X.T @ y / m)
 
 
+def lasso(X, y, lam, steps=2000):
+    """The minimizer of 1/(2m)‖Xθ − y‖² + λ‖θ‖₁ by proximal gradient descent (ISTA) from θ = 0.
+
+    Each step is a gradient step on the smooth part with rate 1/L (L the largest eigenvalue of XᵀX/m),
+    then :func:`soft_threshold` with t = λ/L, the proximal step of the L1 penalty: coordinates end exactly
+    at 0 (Tibshirani 1996; Goodfellow et al. 2016, § 7.1.2).
+    """
+    X, y = _array("X", X, 2), _array("y", y, 1)
+    if X.ndim != 2 or y.shape != (X.shape[0],):
+        raise ValueError(f"y must have shape ({X.shape[0]},) to match X {X.shape}, got {y.shape}")
+    lam = _strength(lam)
+    steps = check_scalar("steps", steps, low=1, integer=True)
+    m = X.shape[0]
+    L = float(np.linalg.eigvalsh(X.T @ X / m)[-1])
+    theta = np.zeros(X.shape[1])
+    for _ in range(steps):
+        theta = soft_threshold(theta - X.T @ (X @ theta - y) / (m * L), lam / L)
+    return theta
+
+
 def ridge_filter(s, lam):
     """sᵢ / (sᵢ + λ): the fraction of the least-squares solution ridge keeps along eigenvalue sᵢ of H."""
     s = _array("s", s)
@@ -141,6 +165,48 @@ def ensemble_error(v, c, k):
     if abs(c) > v:
         raise ValueError(f"c must satisfy |c| <= v (a covariance), got c={c!r}, v={v!r}")
     return v / k + (k - 1) * c / k
+
+
+def ensemble_terms(errors):
+    """(v, c, error of the average) measured from k members' errors ``errors`` of shape (k, ...).
+
+    v = mean of eᵢ² over members and entries, c = mean of eᵢ eⱼ over the pairs i ≠ j and entries, and the
+    mean squared error of the average prediction (1/k Σ eᵢ)². With these empirical v and c the identity
+    error = v/k + (k − 1)c/k holds exactly (:func:`ensemble_error`), for any errors.
+    """
+    e = _array("errors", errors, 1)
+    k = e.shape[0]
+    if k < 2:
+        raise ValueError(f"errors must hold at least 2 members on axis 0, got shape {e.shape}")
+    e = e.reshape(k, -1)
+    gram = e @ e.T / e.shape[1]
+    v = float(np.trace(gram) / k)
+    c = float((gram.sum() - np.trace(gram)) / (k * (k - 1)))
+    return v, c, float(np.mean(e.mean(axis=0) ** 2))
+
+
+def all_masks(n):
+    """All 2ⁿ binary masks of n units, shape (2ⁿ, n), row i the binary digits of i (n <= 20)."""
+    n = check_scalar("n", n, low=1, high=20, integer=True)
+    return ((np.arange(2**n)[:, None] >> np.arange(n)) & 1).astype(np.float64)
+
+
+def normalized_geometric_mean(probs, weights=None):
+    """The normalized (weighted) geometric mean of distributions ``probs`` (M, ..., K) over axis 0.
+
+    p̃(y) ∝ Π_μ p_μ(y)^{w_μ} (weights w summing to 1; equal weights 1/M by default), renormalized over the
+    last axis (Srivastava et al. 2014; Goodfellow et al. 2016, § 7.12). Computed in logs.
+    """
+    p = _array("probs", probs, 2)
+    if np.any(p <= 0):
+        raise ValueError("probs must be strictly positive distributions")
+    w = np.full(p.shape[0], 1.0 / p.shape[0]) if weights is None else _array("weights", weights, 1)
+    if w.shape != (p.shape[0],) or np.any(w < 0) or not np.isclose(w.sum(), 1.0):
+        raise ValueError(f"weights must be {p.shape[0]} non-negative numbers summing to 1")
+    log = np.tensordot(w, np.log(p), axes=1)
+    log -= log.max(axis=-1, keepdims=True)
+    q = np.exp(log)
+    return q / q.sum(axis=-1, keepdims=True)
 
 
 def early_stopping_epoch(val_losses, patience):

@@ -1,7 +1,9 @@
 r"""The geometry of ReLU networks: linear pieces in 1-D, activation regions in 2-D, bounds (chapter 03).
 
-Networks are lists of layers ``[(W_1, b_1), ..., (W_L, b_L)]`` in Keras's convention, ReLU on the
-hidden layers 1..L-1 and a linear output (see :mod:`course_lib.approximation`). On the set of inputs
+Networks are :mod:`course_lib.networks` networks (``Dense(W, b, activation)`` layers, Keras's
+convention), ReLU on the hidden layers and a linear output; the plain ``[(W_1, b_1), ...]`` lists of
+:func:`course_lib.approximation.as_network` are accepted too. Outputs are evaluated by ``networks.forward``
+(through :func:`course_lib.approximation.relu_network`); the pattern logic is this module's own. On the set of inputs
 where the *activation pattern* (which hidden units are positive) is fixed, the network is affine:
 with D_l(x) = diag(1[a_l(x) > 0]) the 0/1 mask of layer l,
 
@@ -12,7 +14,8 @@ with D_l(x) = diag(1[a_l(x) > 0]) the 0/1 mask of layer l,
   breakpoints of a network with one input on [lo, hi], found layer by layer (no grid): where some
   unit's pre-activation changes sign, and the maximal intervals on which the output is affine.
 * :func:`activation_regions_2d` -- the exact partition of a rectangle into convex polygons of constant
-  activation pattern (each layer's lines cut the previous layer's polygons).
+  activation pattern (each layer's lines cut the previous layer's polygons), with the output's affine
+  map on each; :func:`layer_boundaries_2d` -- the segments where each layer's units switch (folding).
 * Bounds on the number of regions of a network with n_0 inputs and hidden widths n_1, ..., n_L:
   :func:`zaslavsky_count` (one layer, hyperplanes in general position), :func:`serra_upper_bound`
   (Serra et al. 2018), :func:`montufar_lower_bound` (Montúfar et al. 2014, the best network's count).
@@ -27,7 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_lib.approximation import check_layers, relu_network
+from course_lib.approximation import as_network, relu_network
 from course_lib.validation import check_scalar
 
 __all__ = [
@@ -37,17 +40,32 @@ __all__ = [
     "count_linear_pieces",
     "Region",
     "activation_regions_2d",
+    "layer_boundaries_2d",
+    "linear_region_count",
     "zaslavsky_count",
     "serra_upper_bound",
     "montufar_lower_bound",
     "random_relu_layers",
+    "region_counts",
     "hidden_widths",
 ]
 
 
+def _pairs(net, input_dim=None):
+    """The (W, b) pairs of a ReLU network (ReLU hidden layers, linear output), checked."""
+    net = as_network(net, "layers")
+    if any(layer.W.ndim != 2 for layer in net):
+        raise ValueError("layers must be a single network (no stack axes)")
+    if any(layer.activation != "relu" for layer in net[:-1]) or net[-1].activation != "linear":
+        raise ValueError("layers must have ReLU hidden layers and a linear output")
+    if input_dim is not None and net[0].W.shape[0] != input_dim:
+        raise ValueError(f"layers must take {input_dim} inputs, got {net[0].W.shape[0]}")
+    return [(layer.W, layer.b) for layer in net]
+
+
 def hidden_widths(layers):
     """Widths n_1, ..., n_{L-1} of the hidden layers (a tuple)."""
-    return tuple(W.shape[1] for W, _ in check_layers(layers)[:-1])
+    return tuple(W.shape[1] for W, _ in _pairs(layers)[:-1])
 
 
 def activation_patterns(layers, x):
@@ -56,7 +74,7 @@ def activation_patterns(layers, x):
     Unit order: layer 1's units, then layer 2's, ... A pre-activation of exactly 0 counts as off
     (ReLU'(0) = 0, TensorFlow's convention).
     """
-    layers = check_layers(layers)
+    layers = _pairs(layers)
     n0 = layers[0][0].shape[0]
     h = np.asarray(x, dtype=np.float64)
     h = h[:, None] if (n0 == 1 and h.ndim == 1) else h
@@ -97,7 +115,7 @@ def pattern_breakpoints_1d(layers, lo, hi):
     located by linear interpolation between the interval's ends and added as a new point. Between
     consecutive points the activation pattern is constant: there are m activation regions.
     """
-    layers = check_layers(layers, input_dim=1)
+    layers = _pairs(layers, input_dim=1)
     lo, hi = _check_interval(lo, hi)
     points = np.array([lo, hi])
     for depth in range(1, len(layers)):
@@ -138,10 +156,13 @@ def count_linear_pieces(layers, lo, hi):
 
 
 class Region(NamedTuple):
-    """One activation region: a convex polygon (vertices in order, shape (m, 2)) and its 0/1 pattern."""
+    """One activation region: a convex polygon (vertices in order, shape (m, 2)), its 0/1 pattern, and
+    the network's affine map there, f(x) = x @ ``weights`` + ``bias`` (``weights`` (2, n_L), ``bias`` (n_L,))."""
 
     vertices: np.ndarray
     pattern: tuple
+    weights: np.ndarray
+    bias: np.ndarray
 
 
 def _area(v):
@@ -168,26 +189,18 @@ def _split(v, f):
     return as_polygon(pos), as_polygon(neg)
 
 
-def activation_regions_2d(layers, box=(-1.0, 1.0, -1.0, 1.0), min_area=1e-12):
-    r"""The activation regions of a network with two inputs inside ``box`` = (x_lo, x_hi, y_lo, y_hi).
-
-    Exact polygon arithmetic (no grid): start from the rectangle; for hidden layer l, on each polygon
-    of the current partition the network's layer-(l−1) output is affine, h = x A + c, so the unit
-    pre-activations a = x (A W_l) + (c W_l + b_l) are affine there; every unit whose sign changes over
-    the polygon cuts it along a straight line. Pieces thinner than ``min_area`` (relative to the box;
-    rounding slivers where a line passes through a vertex) are dropped. Returns a list of
-    :class:`Region`; their number is the count of activation regions in the box.
-    """
-    layers = check_layers(layers, input_dim=2)
+def _refine(layers, box, min_area):
+    """Cut ``box`` layer by layer; returns the final pieces (polygon, pattern, A, c) and, per hidden
+    layer, the segments along which its units switch (each a (2, 2) array of end points)."""
     x_lo, x_hi, y_lo, y_hi = (check_scalar("box", v) for v in box)
     if not (x_hi > x_lo and y_hi > y_lo):
         raise ValueError(f"box must be (x_lo, x_hi, y_lo, y_hi) with lo < hi, got {box!r}")
     min_area = check_scalar("min_area", min_area, low=0.0) * (x_hi - x_lo) * (y_hi - y_lo)
     square = np.array([[x_lo, y_lo], [x_hi, y_lo], [x_hi, y_hi], [x_lo, y_hi]])
     # each entry: (polygon, pattern so far, A, c) with the current layer's output h = x A + c
-    pieces = [(square, (), np.eye(2), np.zeros(2))]
+    pieces, segments = [(square, (), np.eye(2), np.zeros(2))], []
     for W, b in layers[:-1]:
-        refined = []
+        refined, cuts = [], []
         for v, pattern, A, c in pieces:
             M, d = A @ W, c @ W + b  # pre-activations a = x M + d on this polygon
             parts = [v]
@@ -199,7 +212,10 @@ def activation_regions_2d(layers, box=(-1.0, 1.0, -1.0, 1.0), min_area=1e-12):
                 for p in parts:
                     f = p @ M[:, unit] + d[unit]
                     if f.max() > 0 and f.min() < 0:
-                        new_parts += [q for q in _split(p, f) if q is not None and _area(q) > min_area]
+                        pos, neg = _split(p, f)
+                        new_parts += [q for q in (pos, neg) if q is not None and _area(q) > min_area]
+                        if pos is not None and neg is not None:
+                            cuts.append(_common_edge(pos, neg))
                     else:
                         new_parts.append(p)
                 parts = new_parts
@@ -207,7 +223,72 @@ def activation_regions_2d(layers, box=(-1.0, 1.0, -1.0, 1.0), min_area=1e-12):
                 on = (p.mean(axis=0) @ M + d) > 0  # the centroid is inside: its signs are the part's
                 refined.append((p, pattern + tuple(int(s) for s in on), A @ W * on, (c @ W + b) * on))
         pieces = refined
-    return [Region(v, pattern) for v, pattern, _, _ in pieces]
+        segments.append([s for s in cuts if s is not None])
+    return pieces, segments
+
+
+def _common_edge(pos, neg):
+    """The cut segment shared by the two halves of a split polygon (points that are in both)."""
+    shared = [p for p in pos if np.min(np.abs(neg - p).sum(axis=1)) < 1e-12 * (1.0 + np.abs(p).sum())]
+    return np.array(shared[:2]) if len(shared) >= 2 else None
+
+
+def activation_regions_2d(layers, box=(-1.0, 1.0, -1.0, 1.0), min_area=1e-12):
+    r"""The activation regions of a network with two inputs inside ``box`` = (x_lo, x_hi, y_lo, y_hi).
+
+    Exact polygon arithmetic (no grid): start from the rectangle; for hidden layer l, on each polygon
+    of the current partition the network's layer-(l−1) output is affine, h = x A + c, so the unit
+    pre-activations a = x (A W_l) + (c W_l + b_l) are affine there; every unit whose sign changes over
+    the polygon cuts it along a straight line. Pieces thinner than ``min_area`` (relative to the box;
+    rounding slivers where a line passes through a vertex) are dropped. Returns a list of
+    :class:`Region` (with the output's affine map x ↦ x (A W_L) + (c W_L + b_L) on each); their number
+    is the count of activation regions in the box (which can exceed the number of *linear* regions:
+    neighbouring patterns may share one affine map).
+    """
+    layers = _pairs(layers, input_dim=2)
+    pieces, _ = _refine(layers, box, min_area)
+    W, b = layers[-1]
+    return [Region(v, pattern, A @ W, c @ W + b) for v, pattern, A, c in pieces]
+
+
+def layer_boundaries_2d(layers, box=(-1.0, 1.0, -1.0, 1.0)):
+    r"""Per hidden layer l, the segments inside ``box`` where one of its units switches (a_l = 0).
+
+    Layer 1's segments lie on straight lines across the box; layer l's are straight inside each
+    region of layers 1..l−1 and bend where they cross an earlier boundary: the folding of depth.
+    Returns a list (one entry per hidden layer) of lists of (2, 2) arrays (the two end points).
+    """
+    return _refine(_pairs(layers, input_dim=2), box, 1e-12)[1]
+
+
+def linear_region_count(regions, decimals=9):
+    r"""The number of linear regions formed by ``regions`` (from :func:`activation_regions_2d`).
+
+    Two activation regions are merged when they share an edge (two common vertices) and carry the
+    same affine map (weights and bias equal after rounding to ``decimals``); the count is the number of
+    connected groups (union-find). At most ``len(regions)``: a unit can switch without changing the
+    output (a dead path), so there can be fewer linear regions than activation regions.
+    """
+    if not isinstance(regions, (list, tuple)) or not all(isinstance(r, Region) for r in regions):
+        raise ValueError("regions must be a list of Region")
+    decimals = check_scalar("decimals", decimals, low=0, integer=True)
+    keys = [tuple(np.round(np.concatenate([r.weights.ravel(), r.bias.ravel()]), decimals)) for r in regions]
+    parent = list(range(len(regions)))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    scale = 1e-9 * (1.0 + max(float(np.abs(r.vertices).max()) for r in regions)) if regions else 0.0
+    for i, j in itertools.combinations(range(len(regions)), 2):
+        if keys[i] != keys[j]:
+            continue
+        distances = np.abs(regions[i].vertices[:, None, :] - regions[j].vertices[None, :, :]).sum(axis=2)
+        if np.sum(distances.min(axis=1) < scale) >= 2:
+            parent[root(i)] = root(j)
+    return len({root(i) for i in range(len(regions))})
 
 
 def zaslavsky_count(n, n0):
@@ -289,4 +370,16 @@ def random_relu_layers(n0, widths, rng, bias_std=0.5, n_outputs=1):
     for n_in, n_out in itertools.pairwise(sizes):
         W = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
         layers.append((W, rng.normal(0.0, bias_std, size=n_out)))
-    return layers
+    return as_network(layers)
+
+
+def region_counts(widths, seeds, box=(-1.0, 1.0, -1.0, 1.0), bias_std=0.5):
+    """The number of activation regions in ``box`` of :func:`random_relu_layers` (2 inputs, hidden
+    ``widths``), one count per seed (``numpy.random.default_rng(seed)``): an int array."""
+    widths = _check_widths(widths)
+    return np.array(
+        [
+            len(activation_regions_2d(random_relu_layers(2, widths, np.random.default_rng(seed), bias_std), box))
+            for seed in seeds
+        ]
+    )

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import lfilter
 
-from course_lib.validation import check_scalar
+from course_lib.validation import check_positive, check_scalar, set_validated
 
 __all__ = [
     "Constant",
@@ -48,20 +48,6 @@ class _Schedule:
         return float(rate) if k_array.ndim == 0 else rate
 
 
-def _set(obj, **values):
-    """Store validated values on a frozen dataclass (only ever called from __post_init__)."""
-    for name, value in values.items():
-        object.__setattr__(obj, name, value)
-
-
-def _rate_arg(name, value):
-    return check_scalar(name, value, low=0)
-
-
-def _positive(name, value):
-    return check_scalar(name, value, low=0, low_open=True)
-
-
 @dataclass(frozen=True)
 class Constant(_Schedule):
     """α_k = α for every k.
@@ -75,7 +61,7 @@ class Constant(_Schedule):
     value: float
 
     def __post_init__(self):
-        _set(self, value=_rate_arg("value", self.value))
+        set_validated(self, value=check_scalar("value", self.value, low=0))
 
     def _rate(self, k):
         return np.full_like(k, self.value)
@@ -101,7 +87,7 @@ class InverseTime(_Schedule):
     k0: float
 
     def __post_init__(self):
-        _set(self, initial=_rate_arg("initial", self.initial), k0=_positive("k0", self.k0))
+        set_validated(self, initial=check_scalar("initial", self.initial, low=0), k0=check_positive("k0", self.k0))
 
     def _rate(self, k):
         return self.initial / (1.0 + k / self.k0)
@@ -132,11 +118,11 @@ class LinearDecay(_Schedule):
     tau: float
 
     def __post_init__(self):
-        _set(
+        set_validated(
             self,
-            initial=_rate_arg("initial", self.initial),
-            final=_rate_arg("final", self.final),
-            tau=_positive("tau", self.tau),
+            initial=check_scalar("initial", self.initial, low=0),
+            final=check_scalar("final", self.final, low=0),
+            tau=check_positive("tau", self.tau),
         )
 
     def _rate(self, k):
@@ -170,9 +156,9 @@ class StepDecay(_Schedule):
     step_size: int
 
     def __post_init__(self):
-        _set(
+        set_validated(
             self,
-            initial=_rate_arg("initial", self.initial),
+            initial=check_scalar("initial", self.initial, low=0),
             factor=check_scalar("factor", self.factor, low=0, high=1, low_open=True),
             step_size=check_scalar("step_size", self.step_size, low=1, integer=True),
         )
@@ -206,11 +192,11 @@ class ExponentialDecay(_Schedule):
     decay_steps: float = 1
 
     def __post_init__(self):
-        _set(
+        set_validated(
             self,
-            initial=_rate_arg("initial", self.initial),
+            initial=check_scalar("initial", self.initial, low=0),
             rate=check_scalar("rate", self.rate, low=0, high=1, low_open=True),
-            decay_steps=_positive("decay_steps", self.decay_steps),
+            decay_steps=check_positive("decay_steps", self.decay_steps),
         )
 
     def _rate(self, k):
@@ -242,11 +228,11 @@ class CosineDecay(_Schedule):
     final: float = 0.0
 
     def __post_init__(self):
-        _set(
+        set_validated(
             self,
-            initial=_rate_arg("initial", self.initial),
-            tau=_positive("tau", self.tau),
-            final=_rate_arg("final", self.final),
+            initial=check_scalar("initial", self.initial, low=0),
+            tau=check_positive("tau", self.tau),
+            final=check_scalar("final", self.final, low=0),
         )
 
     def _rate(self, k):

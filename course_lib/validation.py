@@ -15,7 +15,18 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_scalar", "check_theta", "check_seed", "check_rng", "check_symmetric"]
+__all__ = [
+    "check_scalar",
+    "check_positive",
+    "check_unit",
+    "check_rate",
+    "set_validated",
+    "check_theta",
+    "check_seed",
+    "check_rng",
+    "check_symmetric",
+    "check_indices",
+]
 
 #: Relative tolerance of :func:`check_symmetric`: max |H − Hᵀ| <= SYMMETRY_RTOL · max |H|.
 SYMMETRY_RTOL = 1e-10
@@ -52,6 +63,49 @@ def check_scalar(name, value, *, low=None, high=None, low_open=False, high_open=
     if high is not None and (x >= high if high_open else x > high):
         raise ValueError(message)
     return x
+
+
+def check_positive(name, value):
+    """Return ``value`` as a float after checking it is finite and > 0 (ε, τ, k₀, ...)."""
+    return check_scalar(name, value, low=0, low_open=True)
+
+
+def check_unit(name, value):
+    """Return ``value`` as a float after checking it lies in [0, 1) (a decay factor: μ, ρ, β₁, β₂)."""
+    return check_scalar(name, value, low=0, high=1, high_open=True)
+
+
+def check_rate(value, name="learning_rate"):
+    """Return a learning rate: a callable k -> α_k (a schedule) as is, else a float >= 0."""
+    if callable(value):
+        return value
+    return check_scalar(name, value, low=0)
+
+
+def set_validated(obj, **values):
+    """Store validated values on a frozen dataclass, from its ``__post_init__`` (the only writer).
+
+    The hyperparameter classes of :mod:`course_lib.optimizers` and :mod:`course_lib.schedules` are
+    ``@dataclass(frozen=True)``: ``__post_init__`` checks each field once and stores the checked value
+    here; afterwards an assignment raises ``FrozenInstanceError``.
+    """
+    for name, value in values.items():
+        object.__setattr__(obj, name, value)
+
+
+def check_indices(batch, m, name="batch", distinct=False):
+    """Return ``batch`` as a non-empty 1-D integer array of indices in 0..m−1 (``distinct``: no repeats).
+
+    The index array of a mini-batch of a finite sum of ``m`` terms (``objective.at(batch)``).
+    """
+    array = np.asarray(batch)
+    if array.ndim != 1 or array.size == 0 or not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"{name} must be a non-empty 1-D array of integer indices, got {batch!r}")
+    if array.min() < 0 or array.max() >= m:
+        raise ValueError(f"{name} must hold indices in 0..{m - 1}, got values in [{array.min()}, {array.max()}]")
+    if distinct and np.unique(array).size != array.size:
+        raise ValueError(f"{name} must hold distinct indices, got {array.size - np.unique(array).size} repeats")
+    return array
 
 
 def check_theta(theta, dim=None, name="theta"):

@@ -249,3 +249,15 @@ def test_gelu_slope_decays_like_z_phi_not_faster_than_the_gaussian():
     assert np.all(np.diff(ratio) > 0) and np.all((0.9 < ratio) & (ratio < 1.0))  # ratio -> 1
     assert ratio[-1] == pytest.approx(1.0, abs=3e-3)
     assert np.all(np.abs(A.gelu_grad(z)) > np.exp(-(z**2) / 2))
+
+
+def test_tangent_pieces_of_a_parabola_and_their_maxout():
+    z = np.linspace(-3, 3, 61)
+    t = np.array([-2.0, 0.5, 2.0])
+    pieces = A.tangent_pieces(z, t, np.square, lambda u: 2 * u)
+    np.testing.assert_allclose(pieces, 2 * t * z[:, None] - t**2, rtol=0, atol=1e-12)
+    g = A.maxout(pieces, k=3)[:, 0]
+    assert np.all(g <= z**2 + 1e-12)
+    np.testing.assert_allclose(A.tangent_pieces(t, t, np.square, lambda u: 2 * u).diagonal(), t**2)
+    with pytest.raises(ValueError, match="points"):
+        A.tangent_pieces(z, [], np.square, np.square)

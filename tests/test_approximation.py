@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from course_lib import approximation as ap
-from course_lib import models
+from course_lib import models, networks, optimizers
 
 
 def test_relu_network_matches_keras_mlp():
@@ -15,10 +15,12 @@ def test_relu_network_matches_keras_mlp():
     for layer in models.dense_layers(model):  # nonzero biases, so they are exercised too
         layer.bias.assign(rng.normal(size=layer.bias.shape))
     x = rng.normal(size=(50, 3))
-    layers = ap.keras_layers(model)
-    assert [W.shape for W, _ in layers] == [(3, 5), (5, 4), (4, 2)]
-    np.testing.assert_allclose(ap.relu_network(layers, x), np.asarray(model(x)), rtol=0, atol=1e-13)
-    assert ap.n_parameters(layers) == model.count_params()
+    net = networks.from_keras(model)
+    assert [layer.W.shape for layer in net] == [(3, 5), (5, 4), (4, 2)]
+    np.testing.assert_allclose(ap.relu_network(net, x), np.asarray(model(x)), rtol=0, atol=1e-13)
+    pairs = [(layer.W, layer.b) for layer in net]  # the exercises' (W, b) form: same network
+    np.testing.assert_array_equal(ap.relu_network(pairs, x), ap.relu_network(net, x))
+    assert [layer.activation for layer in ap.as_network(pairs)] == ["relu", "relu", "linear"]
 
 
 def test_hat_interpolant_is_exact_at_the_knots_and_linear_between():
@@ -26,7 +28,7 @@ def test_hat_interpolant_is_exact_at_the_knots_and_linear_between():
     knots = np.sort(rng.uniform(-2, 3, size=9))
     values = rng.normal(size=9)
     net = ap.hat_interpolant(knots, values)
-    assert net[0][0].shape == (1, 8)
+    assert net[0].W.shape == (1, 8) and [layer.activation for layer in net] == ["relu", "linear"]
     np.testing.assert_allclose(ap.relu_network(net, knots)[:, 0], values, atol=1e-12)
     x = np.linspace(knots[0], knots[-1], 1001)
     np.testing.assert_allclose(ap.relu_network(net, x)[:, 0], np.interp(x, knots, values), atol=1e-12)
@@ -52,7 +54,7 @@ def test_hat_interpolant_error_bound_and_second_order_rate():
 def test_tent_map_network_computes_the_composition(k):
     x = np.arange(2**10 + 1) / 2**10  # dyadic points: every value is exact in binary
     net = ap.tent_map_network(k)
-    assert len(net) == k + 1 and all(W.shape[1] == 2 for W, _ in net[:-1])
+    assert len(net) == k + 1 and all(layer.W.shape[1] == 2 for layer in net[:-1])
     np.testing.assert_array_equal(ap.relu_network(net, x)[:, 0], ap.tent_map(x, k))
 
 
@@ -72,14 +74,74 @@ def test_tent_map_values():
         (lambda: ap.tent_map([0.5, 1.5], 2), "x"),
         (lambda: ap.tent_map(0.5, -1), "k"),
         (lambda: ap.tent_map_network(0), "k"),
-        (lambda: ap.relu_network([], [[1.0]]), "layers"),
-        (lambda: ap.relu_network([(np.ones((2, 3)), np.ones(2))], [[1.0, 2.0]]), "layers"),
-        (lambda: ap.relu_network([(np.ones((1, 3)), np.ones(3)), (np.ones((2, 1)), np.ones(1))], [[1.0]]), "layers"),
+        (lambda: ap.relu_network([], [[1.0]]), "net"),
+        (lambda: ap.relu_network([(np.ones((2, 3)), np.ones(2))], [[1.0, 2.0]]), "net"),
+        (lambda: ap.relu_network([(np.ones((1, 3)), np.ones(3)), (np.ones((2, 1)), np.ones(1))], [[1.0]]), "net"),
         (lambda: ap.relu_network([(np.ones((2, 1)), np.ones(1))], np.ones((4, 3))), "x"),
-        (lambda: ap.relu_network([(np.full((1, 1), np.inf), np.ones(1))], [[1.0]]), "layers"),
-        (lambda: ap.keras_layers("not a model"), "model"),
+        (lambda: ap.relu_network([(np.full((1, 1), np.inf), np.ones(1))], [[1.0]]), "net"),
+        (lambda: ap.relu_network(["W", "b"], [[1.0]]), "net"),
+        (lambda: ap.square_network(0), "m"),
+        (lambda: ap.fit_sweep([ap.tent_map_network(1)], np.ones((3, 1)), np.ones((3, 1)), [-1.0], 5), "learning_rates"),
+        (lambda: ap.fit_sweep([ap.tent_map_network(1)], np.ones((3, 1)), np.ones((3, 1)), [0.1], 0), "steps"),
+        (lambda: ap.fit_sweep([ap.tent_map_network(1)], np.ones((3, 1)), np.ones((4, 1)), [0.1], 5), "x"),
     ],
 )
 def test_bad_arguments_name_the_parameter(call, name):
     with pytest.raises(ValueError, match=rf"^{name}"):
         call()
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 6, 9])
+def test_square_network_is_the_interpolant_of_x_squared_with_error_4_to_the_minus_m_minus_1(m):
+    x = np.arange(2**12 + 1) / 2**12  # dyadic: every knot and midpoint, exact in binary
+    net = ap.square_network(m)
+    assert len(net) == m + 1 and all(layer.W.shape[1] == 3 for layer in net[:-1])
+    y = ap.relu_network(net, x)[:, 0]
+    knots = np.arange(2**m + 1) / 2**m
+    np.testing.assert_allclose(y, np.interp(x, knots, knots**2), rtol=0, atol=1e-14)
+    assert np.max(np.abs(y - x**2)) == pytest.approx(4.0 ** (-m - 1), rel=1e-9)
+    assert np.all(y >= x**2 - 1e-15)  # the interpolant of a convex function lies above it
+
+
+def test_bump_network_is_the_pyramid_with_compact_support():
+    x = np.random.default_rng(0).uniform(-3, 3, size=(5000, 2))
+    y = ap.relu_network(ap.bump_network(), x)[:, 0]
+    np.testing.assert_allclose(y, np.maximum(1 - np.abs(x).sum(axis=1), 0.0), rtol=0, atol=1e-15)
+    assert [layer.W.shape for layer in ap.bump_network()] == [(2, 4), (4, 1), (1, 1)]
+
+
+def _sweep_problem():
+    x = np.linspace(-1, 1, 12)[:, None]
+    y = np.sin(3 * x)
+    starts = [networks.init([1, 4, 3, 1], "relu", seed=s) for s in (0, 1)]
+    starts = [[networks.Dense(L.W, L.b + 0.05, L.activation) for L in n] for n in starts]
+    return x, y, starts
+
+
+def test_fit_sweep_arms_equal_the_runs_one_by_one_and_optimizers_adam():
+    x, y, starts = _sweep_problem()
+    rates = [0.01, 0.03]
+    sweep = ap.fit_sweep(starts, x, y, rates, steps=30, record_every=10)
+    assert sweep.losses.shape == (4, 2, 2) and list(sweep.steps) == [0, 10, 20, 30]
+    for s, start in enumerate(starts):
+        for r, rate in enumerate(rates):
+            alone = ap.fit_sweep([start], x, y, [rate], steps=30, record_every=10)
+            np.testing.assert_allclose(sweep.losses[:, s, r], alone.losses[:, 0, 0], rtol=1e-12)
+            objective = networks.Objective(start, x, y, loss="mse")
+            run = optimizers.run(optimizers.Adam(rate, eps=1e-7), objective, networks.flatten(start), 30)
+            np.testing.assert_allclose(sweep.losses[:, s, r], run.values[::10], rtol=1e-10)
+            np.testing.assert_allclose(networks.flatten(ap.arm(sweep.net, s, r)), run.thetas[-1], rtol=1e-9, atol=1e-12)
+
+
+def test_best_rate_uses_the_median_over_seeds():
+    losses = np.array([[[1.0, 2.0], [1.0, 2.0], [9.0, 1.0]]])  # seed 2 collapses at rate 0
+    sweep = ap.Sweep(np.array([0]), losses, [], np.array([0.1, 0.2]))
+    assert ap.best_rate(sweep) == 0  # medians 1 and 2; the mean (3.7 vs 1.7) would pick 1
+
+
+def test_stack_and_arm_are_inverse():
+    nets = [networks.init([2, 3, 1], "relu", seed=s) for s in range(3)]
+    stacked = ap.stack(nets)
+    assert stacked[0].W.shape == (3, 2, 3)
+    for s, net in enumerate(nets):
+        np.testing.assert_array_equal(networks.flatten(ap.arm(stacked, s)), networks.flatten(net))

@@ -76,11 +76,53 @@ def test_fit_temperature_returns_the_end_of_the_interval_when_the_minimum_is_out
     assert C.fit_temperature(z, [1, 0], low=0.5, high=4.0) == 4.0  # all wrong: soften fully
 
 
-def test_plot_reliability_labels_its_axes():
+def test_plot_reliability_labels_its_axes_and_writes_the_counts():
     z, y = sample(n=500)
-    ax = C.plot_reliability(L.softmax(z), y, title="test")
+    from course_lib import loss_plots
+
+    ax = loss_plots.plot_reliability(L.softmax(z), y, title="test")
     assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title() == "test"
     assert "ECE" in ax.get_legend().get_title().get_text()
+    counts = sorted(int(t.get_text()) for t in ax.texts)
+    r = C.reliability(L.softmax(z), y)
+    assert counts == sorted(int(n) for n in r.count[r.count > 0]) and sum(counts) == 500
+
+
+def test_signed_gap_is_mean_confidence_minus_accuracy():
+    z, y = sample(n=3000, temperature=2.0, seed=4)
+    p = L.softmax(z)  # sharper than the labels: over-confident
+    expected = p.max(axis=1).mean() - np.mean(p.argmax(axis=1) == y)
+    assert C.signed_gap(p, y) == pytest.approx(expected, abs=1e-12) and expected > 0.05
+    assert C.signed_gap(L.softmax(z / 4.0), y) < 0  # too soft: under-confident
+
+
+def test_brier_score_against_a_loop():
+    z, y = sample(n=200, seed=5)
+    p = L.softmax(z)
+    loop = np.mean([sum((p[n, i] - (i == y[n])) ** 2 for i in range(p.shape[1])) for n in range(len(y))])
+    assert C.brier_score(p, y) == pytest.approx(loop, rel=1e-12)
+
+
+def test_scores_collects_the_metrics():
+    z, y = sample(n=400, seed=6)
+    s = C.scores(z, y)
+    p = L.softmax(z)
+    assert s["NLL"] == L.cross_entropy(z, y) and s["ECE"] == C.expected_calibration_error(p, y)
+    assert s["Brier"] == C.brier_score(p, y) and s["accuracy"] == np.mean(p.argmax(1) == y)
+
+
+def test_ece_noise_floor_matches_calibrated_labels_and_shrinks_with_n():
+    z, _ = sample(n=4000, seed=7)
+    p = L.softmax(z / 2.0)
+    small = C.ece_noise_floor(p[:400], draws=100, seed=1)
+    large = C.ece_noise_floor(p, draws=100, seed=1)
+    assert small.shape == (100,) and np.all(small > 0)
+    assert large.mean() < 0.6 * small.mean()  # sampling noise ~ 1/sqrt(N)
+    # the same labels a direct draw would give: ECE of labels sampled from p
+    rng = np.random.default_rng(1)
+    u = rng.uniform(size=(400, 1))
+    labels = np.minimum((u > np.cumsum(p[:400], axis=1)).sum(axis=1), 4)
+    assert small[0] == pytest.approx(C.expected_calibration_error(p[:400], labels), abs=1e-15)
 
 
 def test_bad_inputs_raise_naming_the_argument():

@@ -1,4 +1,4 @@
-"""Tests for course_lib.config and `import course_lib`: cheap import, environment, setup()."""
+"""Tests for course_lib.config and `import course_lib`: no TensorFlow at import, environment, setup()."""
 
 import json
 import os
@@ -11,35 +11,7 @@ import numpy as np
 import pytest
 
 import course_lib
-from course_lib import config
-
-#: Modules that must import without TensorFlow (pure NumPy math, algorithms, plots; Keras is loaded
-#: lazily inside the functions that need it). New modules are checked if they are listed here.
-NO_TENSORFLOW_AT_IMPORT = [
-    "course_lib",
-    "course_lib.config",
-    "course_lib.validation",
-    "course_lib.objectives",
-    "course_lib.schedules",
-    "course_lib.curvature",
-    "course_lib.losses",
-    "course_lib.activations",
-    "course_lib.optimizers",
-    "course_lib.convergence",
-    "course_lib.backprop",
-    "course_lib.models",
-    "course_lib.datasets",
-    "course_lib.keras_compat",
-    "course_lib.plotting",
-    "course_lib.optim_plots",
-    "course_lib.rates",
-    "course_lib.approximation",
-    "course_lib.relu_regions",
-    "course_lib.calibration",
-    "course_lib.propagation",
-    "course_lib.region_plots",
-    "course_lib.quiz",
-]
+from course_lib import config, registry
 
 
 def _python(code, **env):
@@ -49,36 +21,31 @@ def _python(code, **env):
     return done.stdout
 
 
-def test_import_course_lib_is_cheap_and_does_not_load_tensorflow():
-    code = (
-        "import json, sys, time\n"
-        "start = time.perf_counter()\n"
-        "import course_lib\n"
-        "seconds = time.perf_counter() - start\n"
-        "print(json.dumps({'seconds': seconds, 'tf': 'tensorflow' in sys.modules,"
-        " 'keras': 'keras' in sys.modules}))\n"
-    )
-    result = json.loads(_python(code))
-    assert not result["tf"] and not result["keras"]
-    assert result["seconds"] < 1.0, result
-
-
-def test_modules_import_without_tensorflow():
-    """One fresh interpreter imports the modules one by one; after each, TensorFlow must still be absent."""
-    import importlib.util
-
-    modules = [m for m in NO_TENSORFLOW_AT_IMPORT if importlib.util.find_spec(m) is not None]
+def test_modules_import_without_tensorflow_or_keras():
+    """A fresh interpreter imports course_lib, then each module the registry does not mark ``keras=True``,
+    one by one; after each, TensorFlow and Keras must still be absent (speed is measured by make bench)."""
+    modules = ["course_lib"] + [f"course_lib.{name}" for name in registry.import_cheap()]
     code = (
         "import importlib, json, sys\n"
         "loaded = {}\n"
         f"for name in {modules!r}:\n"
         "    importlib.import_module(name)\n"
-        "    loaded[name] = 'tensorflow' in sys.modules\n"
+        "    loaded[name] = sorted({'tensorflow', 'keras'} & set(sys.modules))\n"
         "print(json.dumps(loaded))\n"
     )
     loaded = json.loads(_python(code))
-    assert len(loaded) >= 14
-    assert [name for name, tf in loaded.items() if tf] == []
+    assert list(loaded) == modules and len(modules) == len(registry.MODULES) + 1 - sum(
+        m.keras for m in registry.MODULES.values()
+    )
+    assert {name: heavy for name, heavy in loaded.items() if heavy} == {}
+
+
+def test_the_import_check_sees_a_module_that_loads_keras():
+    """The check above can fail: importing the one keras=True module does load Keras."""
+    keras_modules = [name for name, module in registry.MODULES.items() if module.keras]
+    assert keras_modules
+    code = f"import sys, course_lib.{keras_modules[0]}\nprint('keras' in sys.modules)"
+    assert _python(code).strip() == "True"
 
 
 def test_user_settings_pass_through_and_defaults_fill_the_rest():
@@ -140,3 +107,42 @@ def test_setup_turns_on_op_determinism():
 def test_setup_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         course_lib.setup(**kwargs)
+
+
+def test_registered_modules_are_attributes_loaded_on_first_use():
+    code = (
+        "import json, sys, course_lib\n"
+        "before = 'course_lib.losses' in sys.modules\n"
+        "losses = course_lib.losses\n"
+        "print(json.dumps([before, losses.__name__, 'losses' in dir(course_lib)]))"
+    )
+    assert json.loads(_python(code)) == [False, "course_lib.losses", True]
+    assert "losses" in registry.MODULES
+    with pytest.raises(AttributeError, match="no_such_module"):
+        course_lib.no_such_module  # noqa: B018
+
+
+def test_compact_retina_png_is_twice_the_resolution_displayed_at_normal_size_and_smaller():
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot(np.sin(np.linspace(0, 9, 200)), label="sin")
+    ax.legend()
+    data, meta = config.compact_retina_png(fig)
+    plain = io.BytesIO()
+    fig.savefig(plain, format="png", dpi=2 * fig.dpi, bbox_inches="tight")
+    plt.close(fig)
+    image = Image.open(io.BytesIO(data))
+    reference = Image.open(io.BytesIO(plain.getvalue()))
+    assert image.size == reference.size
+    assert (meta["width"], meta["height"]) == (image.size[0] // 2, image.size[1] // 2)
+    assert image.mode == "P" and len(data) < 0.7 * len(plain.getvalue())
+    # the palette keeps the picture: no pixel far from the full-colour rendering
+    diff = np.abs(np.asarray(image.convert("RGB"), float) - np.asarray(reference.convert("RGB"), float))
+    assert diff.mean() < 1.0

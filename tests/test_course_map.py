@@ -1,29 +1,39 @@
-"""The instructor guide's generated parts (tools.course_map) match the plan and the repository."""
+"""The course plan (tools.plan) and the instructor guide's generated parts (tools.course_map) match the repository."""
 
 import re
 from pathlib import Path
 
 import yaml
 
-from tools import course_map
+from tools import course_map, plan
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_plan_has_eleven_chapters_that_build_on_earlier_ones():
-    numbers = [c.number for c in course_map.CHAPTERS]
+    numbers = [c.number for c in plan.CHAPTERS]
     assert numbers == [f"{n:02d}" for n in range(1, 12)]
     assert set(course_map.POSITIONS) == set(numbers)
-    for chapter in course_map.CHAPTERS:
+    for chapter in plan.CHAPTERS:
         assert all(dep < chapter.number for dep in chapter.builds_on), chapter
         col = course_map.POSITIONS[chapter.number][0]
         assert all(course_map.POSITIONS[d][0] < col for d in chapter.builds_on), chapter
 
 
 def test_every_chapter_in_the_book_is_in_the_plan():
-    planned = {f"{c.number}_{c.slug}" for c in course_map.CHAPTERS}
-    present = {p.stem for p in course_map.existing(ROOT).values()}
+    planned = {f"{c.number}_{c.slug}" for c in plan.CHAPTERS}
+    present = {p.stem for p in plan.existing(ROOT).values()}
     assert present and present <= planned
+    assert {plan.stem(n) for n in plan.existing(ROOT)} == present
+    assert len({c.slug for c in plan.CHAPTERS}) == len({c.title for c in plan.CHAPTERS}) == 11
+
+
+def test_the_plan_is_the_one_table_of_chapters():
+    """No second copy: the course map and the chapter tests use the plan's objects, not their own."""
+    import test_chapters
+
+    assert course_map.CHAPTERS is plan.CHAPTERS and course_map.existing is plan.existing
+    assert not hasattr(test_chapters, "CHAPTER_SLUGS") and test_chapters.plan is plan
 
 
 def test_the_guide_is_up_to_date():
@@ -35,10 +45,10 @@ def test_the_guide_is_up_to_date():
 
 def test_the_course_map_figure_is_up_to_date(tmp_path):
     fresh = tmp_path / "map.svg"
-    course_map.draw(fresh, set(course_map.existing(ROOT)))
+    course_map.draw(fresh, set(plan.existing(ROOT)))
     stored = (ROOT / course_map.FIGURE).read_bytes()
     assert fresh.read_bytes() == stored, "the chapters changed: run python -m tools.course_map"
-    for chapter in course_map.CHAPTERS:
+    for chapter in plan.CHAPTERS:
         assert f"{chapter.number}" in course_map.chapters_markdown(ROOT)
 
 
@@ -60,5 +70,5 @@ def test_run_times_come_from_the_bench_table(tmp_path):
     assert run_time(readme, "02_losses") == "not yet measured"
     assert run_time(tmp_path / "missing.md", "01_activations") == "not yet measured"
     block = course_map.chapters_markdown(ROOT)
-    for path in course_map.existing(ROOT).values():
+    for path in plan.existing(ROOT).values():
         assert f"{{bench-seconds}}`{path.stem}`" in block

@@ -93,3 +93,75 @@ def test_activation_mlp_rejects_unknown_activation():
         ly.activation_mlp(8, activation="swish")
     with pytest.raises(ValueError, match="hidden"):
         ly.activation_mlp(8, hidden=(0,))
+
+
+# ----------------------------------------------------------------------------------------------
+# activation_sweep: many networks at once, equal to models.train arm by arm
+# ----------------------------------------------------------------------------------------------
+def _small_data():
+    from course_lib.datasets import Dataset
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(90, 6)).astype(np.float32)
+    y = (x[:, 0] + x[:, 1] > 0).astype(np.int64) + (x[:, 2] > 1).astype(np.int64)
+    return Dataset(x[:70], y[:70], x[70:], y[70:], 3)
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "prelu", "elu", "gelu", "maxout", "tanh"])
+def test_activation_sweep_equals_keras_training_arm_by_arm(activation):
+    from course_lib import models
+
+    data = _small_data()
+    sweep = ly.activation_sweep(
+        data, activation, hidden=(5, 4), learning_rates=(0.05, 0.2), seeds=(3, 7), epochs=2, batch_size=16
+    )
+    assert sweep.loss.shape == (2, 2, 3) and not sweep.diverged.any()
+    for i, seed in enumerate((3, 7)):
+        for r, rate in enumerate((0.05, 0.2)):
+            net = ly.activation_mlp(6, (5, 4), 3, activation, seed)
+            history = models.train(
+                net, data, epochs=2, batch_size=16, seed=seed, optimizer=keras.optimizers.SGD(learning_rate=rate)
+            )
+            for w_keras, w_sweep in zip(net.get_weights(), sweep.weights):
+                np.testing.assert_allclose(
+                    w_sweep[i, r], w_keras, rtol=0, atol=1e-8 if activation in ("gelu", "leaky_relu") else 1e-12
+                )
+            np.testing.assert_allclose(sweep.test_accuracy[i, r, 1:], history.test_accuracy)
+            np.testing.assert_allclose(sweep.test_loss[i, r, 1:], history.test_loss, rtol=1e-8)
+            np.testing.assert_allclose(sweep.model(i, r).get_weights()[0], net.get_weights()[0], atol=1e-8)
+
+
+def test_activation_sweep_marks_diverged_arms_and_picks_the_best_rate():
+    data = _small_data()
+    sweep = ly.activation_sweep(data, "relu", hidden=(8,), learning_rates=(0.01, 0.1, 1e30), seeds=(0, 1), epochs=3)
+    assert sweep.diverged[:, 2].all() and not sweep.diverged[:, :2].any()
+    assert np.isnan(sweep.weights[0][:, 2]).all() and np.isfinite(sweep.weights[0][:, :2]).all()
+    final = sweep.loss[:, :2, -1].mean(axis=0)
+    assert sweep.best_rate() == int(np.argmin(final))
+    with pytest.raises(ValueError, match="diverged"):
+        sweep.model(0, 2)
+    # a diverged arm does not change the others: the same arm alone gives the same weights
+    alone = ly.activation_sweep(data, "relu", hidden=(8,), learning_rates=(0.1,), seeds=(1,), epochs=3)
+    np.testing.assert_allclose(alone.weights[0][0, 0], sweep.weights[0][1, 1], rtol=0, atol=1e-13)
+
+
+def test_activation_sweep_initial_weights_and_record_every():
+    data = _small_data()
+    first = ly.activation_sweep(data, "elu", hidden=(4,), learning_rates=(0.1,), seeds=(2,), epochs=2)
+    both = ly.activation_sweep(data, "elu", hidden=(4,), learning_rates=(0.1,), seeds=(2,), epochs=4, record_every=2)
+    assert both.loss.shape == (1, 1, 3)  # epochs 0, 2, 4
+    again = ly.activation_sweep(
+        data, "elu", hidden=(4,), learning_rates=(0.1,), seeds=(2,), epochs=2, initial_weights=first.weights
+    )
+    # starting from given weights: epoch 0 evaluates exactly those weights
+    assert again.loss[0, 0, 0] == pytest.approx(first.loss[0, 0, -1], rel=1e-12)
+
+
+def test_activation_sweep_rejects_bad_arguments():
+    data = _small_data()
+    with pytest.raises(ValueError, match="activation"):
+        ly.activation_sweep(data, "swish")
+    with pytest.raises(ValueError, match="learning_rates"):
+        ly.activation_sweep(data, "relu", learning_rates=(0.1, -1.0))
+    with pytest.raises(ValueError, match="data"):
+        ly.activation_sweep((1, 2), "relu")

@@ -248,3 +248,85 @@ def test_cross_entropy_keeps_relative_precision_of_tiny_losses():
     z[0, 3] = 50.0
     assert L.cross_entropy(z, [3]) == pytest.approx(9 * np.exp(-50.0), rel=1e-14)
     assert L.logsumexp(z)[0] == 50.0
+
+
+@pytest.mark.parametrize("output", L.OUTPUTS)
+def test_logit_hessian_and_fisher_of_the_matched_pairs_against_tf(output):
+    import tensorflow as tf
+
+    rng = np.random.default_rng(11)
+    z = rng.normal(scale=2.0, size=4)
+    y = {"gaussian": rng.normal(size=4), "bernoulli": np.array([1.0, 0.0, 1.0, 0.0]), "categorical": np.eye(4)[1]}[
+        output
+    ]
+    zt, yt = tf.constant(z), tf.constant(y)
+    with tf.GradientTape() as outer:
+        outer.watch(zt)
+        with tf.GradientTape() as inner:
+            inner.watch(zt)
+            if output == "gaussian":
+                nll = -tf.reduce_sum(-0.5 * (yt - zt) ** 2)
+            elif output == "bernoulli":
+                p = tf.sigmoid(zt)
+                nll = -tf.reduce_sum(yt * tf.math.log(p) + (1 - yt) * tf.math.log(1 - p))
+            else:
+                nll = -tf.reduce_sum(yt * tf.nn.log_softmax(zt))
+        g = inner.gradient(nll, zt)
+    hessian = outer.jacobian(g, zt).numpy()
+    assert np.allclose(g.numpy(), L.mean_output(output, z) - y, atol=1e-12)
+    assert np.allclose(L.logit_hessian(output, z), hessian, atol=1e-12)
+    assert np.linalg.eigvalsh(L.logit_hessian(output, z)).min() > -1e-15
+    fisher = L.fisher_information(output, z, samples=100_000, rng=np.random.default_rng(0))
+    assert np.allclose(fisher, hessian, atol=0.03 if output == "gaussian" else 1e-12)
+
+
+def test_fisher_information_checks_its_arguments():
+    with pytest.raises(ValueError, match="output"):
+        L.logit_hessian("poisson", [0.0])
+    with pytest.raises(ValueError, match="samples and rng"):
+        L.fisher_information("gaussian", [0.0, 1.0])
+
+
+def test_binary_cross_entropy_grad_uses_the_stable_sigmoid():
+    z = np.array([-1e4, 0.0, 1e4])
+    assert np.array_equal(L.binary_cross_entropy_grad(z, np.ones(3)) * 3, np.array([-1.0, -0.5, 0.0]))
+    assert not hasattr(L, "_sigmoid")
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1, 0.3])
+def test_label_smoothed_cross_entropy_matches_keras_and_gradient_tape(smoothing):
+    targets = np.eye(5)[LABELS]
+    keras_loss = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=smoothing)
+    value, grad = tape_grad(lambda z: keras_loss(targets, z), LOGITS)
+    assert L.cross_entropy(LOGITS, LABELS, label_smoothing=smoothing) == pytest.approx(value, rel=1e-13)
+    np.testing.assert_allclose(L.cross_entropy_grad(LOGITS, LABELS, smoothing), grad, rtol=1e-11, atol=1e-15)
+    # by hand: -mean_n t_n . log p_n with t = (1 - a) e_y + a / C
+    t = (1 - smoothing) * targets + smoothing / 5
+    by_hand = -np.mean(np.sum(t * np.log(np.exp(LOGITS) / np.exp(LOGITS).sum(1, keepdims=True)), axis=1))
+    assert L.cross_entropy(LOGITS, LABELS, smoothing) == pytest.approx(by_hand, rel=1e-12)
+
+
+def test_label_smoothing_zero_is_the_plain_cross_entropy_bit_for_bit():
+    assert L.cross_entropy(LOGITS, LABELS, 0.0) == L.cross_entropy(LOGITS, LABELS)
+    np.testing.assert_array_equal(L.cross_entropy_grad(LOGITS, LABELS, 0.0), L.cross_entropy_grad(LOGITS, LABELS))
+    with pytest.raises(ValueError, match="label_smoothing"):
+        L.cross_entropy(LOGITS, LABELS, label_smoothing=1.0)
+    with pytest.raises(ValueError, match="label_smoothing"):
+        L.cross_entropy_grad(LOGITS, LABELS, label_smoothing=-0.1)
+
+
+@pytest.mark.parametrize("shape", [(7, 5), (2, 3, 5)])
+def test_softmax_mean_squared_error_matches_keras_and_gradient_tape(shape):
+    rng = np.random.default_rng(4)
+    z, y = rng.normal(scale=3.0, size=shape), rng.integers(0, 5, size=shape[:-1])
+    onehot = np.eye(5)[y]
+    value, grad = tape_grad(lambda t: keras.losses.MeanSquaredError()(onehot, tf.nn.softmax(t)), z)
+    assert L.softmax_mean_squared_error(z, y) == pytest.approx(value, rel=1e-13)
+    np.testing.assert_allclose(L.softmax_mean_squared_error_grad(z, y), grad, rtol=1e-10, atol=1e-16)
+    # the gradient vanishes when p is one-hot, right or wrong; the cross-entropy's does not when wrong
+    wrong, right = np.array([[0.0, 30.0, 0.0]]), np.array([[30.0, 0.0, 0.0]])
+    assert np.abs(L.softmax_mean_squared_error_grad(wrong, [0])).max() < 1e-11
+    assert np.abs(L.softmax_mean_squared_error_grad(right, [0])).max() < 1e-11
+    assert np.abs(L.cross_entropy_grad(wrong, [0])).max() > 0.99
+    with pytest.raises(ValueError, match="labels"):
+        L.softmax_mean_squared_error(z, y + 5)

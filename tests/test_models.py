@@ -1,14 +1,17 @@
 """Tests for course_lib.models on tiny networks: architecture and names, seeded weights, gradient
 norms against a NumPy backprop (itself checked by finite differences), the training loop against
-Keras's fit, determinism, divergence, dead-unit counting, argument checks."""
+Keras's fit, determinism, divergence, argument checks; NetworkLoss (value, gradient,
+Hessian-vector product, Hessian, mini-batches) against NumPy, finite differences and course_lib.networks."""
 
 import keras  # noqa: E402
 import numpy as np
 import pytest
+from scipy import stats
 
 import course_lib  # noqa: F401
 from course_lib import datasets as D
 from course_lib import models as M
+from course_lib import networks
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +62,7 @@ def test_mlp_kernel_initializer_is_respected():
     w = m.layers[0].kernel.numpy()
     # Keras's he_normal: a normal truncated at 2 stddev, rescaled so that the std is √(2/fan_in)
     assert w.std() == pytest.approx(np.sqrt(2 / 400), rel=0.02)
-    assert np.abs(w).max() <= 2 * np.sqrt(2 / 400) / 0.87962566
+    assert np.abs(w).max() <= 2 * np.sqrt(2 / 400) / stats.truncnorm(-2, 2).std()
     g = M.mlp(400, hidden=(300,), n_outputs=2).layers[0].kernel.numpy()
     limit = np.sqrt(6 / 700)
     assert g.max() <= limit and g.min() >= -limit and g.max() > 0.99 * limit  # glorot_uniform default
@@ -186,38 +189,7 @@ def test_divergence_is_reported_not_raised(data):
     )
     assert h.diverged and h.epochs_run < 5 and np.isnan(h.loss[-1])
     assert h.grad_norms.shape == (h.epochs_run + 1, 3)
-    # NaN units are not counted as dead: the fraction counts only units that output exactly 0
-    outputs = M.hidden_outputs(m, data.x_train)
-    assert any(np.isnan(h_l).any() for h_l in outputs)
-    dead = sum(int(np.sum(np.all(h_l == 0, axis=0))) for h_l in outputs)
-    assert M.dead_relu_fraction(m, data.x_train) == dead / 32
-
-
-def hand_built():
-    """Inputs in [0, 1]²; layer 1: units 1 and 2 dead (always negative); layer 2: unit 0 dead."""
-    m = M.mlp(2, hidden=(4, 2), n_outputs=2)
-    m.layers[0].set_weights(
-        [np.array([[1, 0, -1, 0], [0, 0, 0, 1]], np.float32), np.array([0, -1, -10, 0.5], np.float32)]
-    )
-    m.layers[1].set_weights([np.array([[-1, 1], [0, 0], [0, 0], [-1, 1]], np.float32), np.array([0, 0], np.float32)])
-    return m
-
-
-def test_dead_relu_fraction_on_a_hand_built_model():
-    x = np.random.default_rng(0).uniform(size=(50, 2)).astype(np.float32)
-    m = hand_built()
-    h1, h2 = M.hidden_outputs(m, x)
-    assert h1.shape == (50, 4) and h2.shape == (50, 2)
-    np.testing.assert_array_equal(h1[:, 1:3], 0.0)
-    assert M.dead_relu_fraction(m, x) == pytest.approx(3 / 6)
-    # a unit alive on one input is alive
-    x0 = np.zeros((1, 2), np.float32)
-    assert M.dead_relu_fraction(m, x0) == pytest.approx(4 / 6)  # at x = 0 unit 0 of layer 1 outputs 0 too
-
-
-def functional_model():
-    inputs = keras.Input((3,))
-    return keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    assert np.isnan(m(data.x_train[:5]).numpy()).any()  # the weights really blew up
 
 
 @pytest.mark.parametrize(
@@ -230,8 +202,6 @@ def functional_model():
         (lambda: M.layer_gradient_norms(M.mlp(3, hidden=(2,)), np.zeros(3), [0]), "x"),
         (lambda: M.layer_gradient_norms(M.mlp(3, hidden=(2,)), np.zeros((2, 3)), [0]), "y"),
         (lambda: M.dense_layers("model"), "model"),
-        (lambda: M.dead_relu_fraction(M.mlp(3, hidden=(2,), activation="tanh"), np.zeros((2, 3))), "model"),
-        (lambda: M.hidden_outputs(functional_model(), np.zeros((1, 3))), "model"),
         (lambda: M.train(M.mlp(3, hidden=(2,)), (1, 2), epochs=1), "data"),
     ],
 )
@@ -261,28 +231,19 @@ def test_train_bad_arguments_raise(small, kwargs, match):
 @pytest.fixture(scope="module")
 def tiny():
     keras.utils.set_random_seed(11)
-    model = keras.Sequential(  # float32 on purpose: to_float64 and float32 computation are tested
+    model = keras.Sequential(  # float32 on purpose: float32 computation is tested
         [
             keras.Input(shape=(3,), dtype="float32"),
             keras.layers.Dense(4, activation="tanh", dtype="float32"),
             keras.layers.Dense(3, dtype="float32"),
         ]
     )
-    model64 = M.to_float64(model)
+    model64 = networks.to_keras(networks.from_keras(model))  # the same weights in float64 (setup's floatx)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((20, 3))
     y = rng.integers(0, 3, size=20)
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     return model, model64, x, y, loss
-
-
-def test_to_float64_copies_weights_and_leaves_original(tiny):
-    model, model64, x, _, _ = tiny
-    assert all(v.dtype == "float32" for v in model.trainable_variables)
-    assert all(v.dtype == "float64" for v in model64.trainable_variables)
-    for w32, w64 in zip(model.get_weights(), model64.get_weights()):
-        np.testing.assert_array_equal(w32.astype(np.float64), w64)
-    np.testing.assert_allclose(model64(x).numpy(), model(x).numpy(), atol=1e-5)
 
 
 def test_flat_weights_order_and_size(tiny):
@@ -324,7 +285,7 @@ def test_network_loss_value_and_theta_default(tiny):
     assert f.dim == theta.size == 31
     assert abs(f.value() - _mean_loss_numpy(theta, x, y)) < 1e-14
     assert abs(f.value(theta + 0.1) - _mean_loss_numpy(theta + 0.1, x, y)) < 1e-14
-    assert repr(f) == "NetworkLoss(dim=31, dtype=float64)"
+    assert repr(f) == "NetworkLoss(dim=31, m=20, dtype=float64)"
     # the same value Keras's own (float64) loss reports for the model
     keras_value = keras.losses.SparseCategoricalCrossentropy(from_logits=True, dtype="float64")(y, model64(x))
     assert abs(f.value() - float(keras_value)) < 1e-12
@@ -423,26 +384,53 @@ def test_network_loss_validates(tiny, kwargs, message):
 def test_network_loss_validates_theta(tiny, theta):
     _, model64, x, y, loss = tiny
     f = M.NetworkLoss(model64, x, y, loss)
-    for method in (f.value, f.grad, f.hessian):
+    for method in (f.value, f.grad, f.hessian, lambda t: f.hvp(t, np.zeros(31))):
         with pytest.raises(ValueError, match="theta must be a finite vector"):
             method(theta)
+    with pytest.raises(ValueError, match="v must be a finite vector"):
+        f.hvp(None, theta)
+
+
+@pytest.mark.parametrize("batch, message", [([], "batch must be"), ([0.5], "batch must be"), ([20], "batch must hold")])
+def test_network_loss_at_validates_batch(tiny, batch, message):
+    _, model64, x, y, loss = tiny
+    with pytest.raises(ValueError, match=message):
+        M.NetworkLoss(model64, x, y, loss).at(np.array(batch))
 
 
 def test_unbuilt_model_rejected():
     with pytest.raises(ValueError, match="model must have trainable variables"):
         M.flat_weights(keras.Sequential([keras.layers.Dense(2)]))
-    with pytest.raises(ValueError, match="model must be built"):
-        M.to_float64(keras.Sequential([keras.layers.Dense(2)]))
 
 
-def test_to_float64_functional_model():
-    keras.utils.set_random_seed(2)
-    inputs = keras.Input(shape=(2,))
-    model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Dense(3, activation="relu")(inputs)))
-    model64 = M.to_float64(model)
-    assert model64.inputs[0].dtype == "float64"
-    x = np.array([[0.1, -0.2], [1.0, 2.0]])
-    np.testing.assert_allclose(model64(x).numpy(), model(x).numpy(), atol=1e-6)
+@pytest.mark.parametrize("compile_", [True, False])
+def test_network_loss_hvp_is_the_hessian_times_v_and_matches_numpy(tiny, compile_):
+    _, model64, x, y, loss = tiny
+    f = M.NetworkLoss(model64, x, y, loss, compile=compile_)
+    theta = M.flat_weights(model64) + 0.05
+    H = f.hessian(theta)
+    obj = networks.Objective(networks.from_keras(model64), x, y)  # the NumPy R-operator: independent code
+    for v in np.random.default_rng(3).standard_normal((3, f.dim)):
+        np.testing.assert_allclose(f.hvp(theta, v), H @ v, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(f.hvp(theta, v), obj.hvp(theta, v), rtol=0, atol=1e-12)
+
+
+def test_network_loss_at_is_the_loss_of_the_subset_without_retracing(tiny):
+    _, model64, x, y, loss = tiny
+    f = M.NetworkLoss(model64, x, y, loss)
+    theta = M.flat_weights(model64) - 0.1
+    f.grad(theta)
+    traces = f._grad.experimental_get_tracing_count()
+    for batch in (np.array([4, 0, 19, 4]), np.arange(7), np.array([11])):
+        sub = f.at(batch)
+        assert sub.m == batch.size and sub.dim == f.dim
+        alone = M.NetworkLoss(model64, x[batch], y[batch], loss, compile=False)
+        assert abs(sub.value(theta) - alone.value(theta)) < 1e-14
+        np.testing.assert_allclose(sub.grad(theta), alone.grad(theta), rtol=0, atol=1e-14)
+        np.testing.assert_allclose(sub.hvp(theta, theta), alone.hvp(theta, theta), rtol=0, atol=1e-13)
+        assert abs(sub.value(theta) - _mean_loss_numpy(theta, x[batch], y[batch])) < 1e-14
+    assert f._grad.experimental_get_tracing_count() == traces  # one compiled function for every batch
+    assert f.m == 20  # the full objective is unchanged
 
 
 def test_layer_seeds_are_distinct_and_reproducible():

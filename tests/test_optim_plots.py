@@ -134,3 +134,67 @@ def test_validation(call, match):
     f, runs = _runs()
     with pytest.raises(ValueError, match=match):
         call(f, runs)
+
+
+def test_compared_loss_curves_differ_in_line_style_and_marker_not_only_colour():
+    f, runs = _runs()
+    ax = op.plot_loss(runs, labels=["GD", "momentum"], min_value=f.min_value)
+    first, second = ax.get_lines()[:2]
+    assert first.get_linestyle() != second.get_linestyle() and first.get_marker() != second.get_marker()
+    ax = op.plot_contours(f, runs, labels=["GD", "momentum"], xlim=(-3, 1), ylim=(-2, 2))
+    paths = [line for line in ax.get_lines() if line.get_label() in ("GD", "momentum")]
+    assert paths[0].get_linestyle() != paths[1].get_linestyle()
+
+
+def test_plot_rate_panels_one_panel_per_run_with_its_bound():
+    from course_lib import convergence
+
+    results = {f"κ = {k}": convergence.gd_rate_run(k, steps=30, seed=k) for k in (2, 10)}
+    fig = op.plot_rate_panels(results)
+    assert [ax.get_title() for ax in fig.axes] == ["κ = 2", "κ = 10"]
+    for ax, (quad, traj, bound) in zip(fig.axes, results.values()):
+        gd_line, bound_line = ax.get_lines()
+        np.testing.assert_allclose(gd_line.get_ydata(), traj.values - quad.min_value)
+        np.testing.assert_allclose(bound_line.get_ydata(), bound)
+    assert fig.axes[1].get_ylabel() == ""
+    plt.close(fig)
+
+
+def test_plot_iterations_vs_kappa_reports_the_fitted_slope():
+    kappas = np.array([10.0, 100.0, 1000.0])
+    ax = op.plot_iterations_vs_kappa(kappas, 3 * kappas, 4 * kappas, reduction=1e6)
+    assert "slope 1.000" in ax.get_title() and "10^{6}" in ax.get_ylabel()
+    np.testing.assert_allclose(ax.get_lines()[2].get_ydata(), kappas / 4 * np.log(1e6))
+    ax = op.plot_iterations_vs_kappa(kappas, kappas**2, kappas, reduction=1e6)
+    assert "slope 2.000" in ax.get_title()
+
+
+def test_plot_quadratic_forms_draws_the_eigenvectors():
+    H = np.array([[1.0, 2.0], [2.0, 1.0]])
+    fig = op.plot_quadratic_forms({"H": H, "saddle": np.diag([2.0, -2.0])})
+    ax = fig.axes[0]
+    labels = sorted(text.get_text() for text in ax.texts if text.get_text())
+    assert labels == ["λ = -1", "λ = 3"] and ax.get_title() == "H"
+    arrows = [a.xy for a in ax.texts if hasattr(a, "xy") and a.get_text() == ""]
+    vectors = np.linalg.eigh(H)[1].T
+    for arrow, vector in zip(arrows, vectors):
+        np.testing.assert_allclose(np.abs(arrow), np.abs(0.7 * 2.0 * vector))
+    plt.close(fig)
+    with pytest.raises(ValueError, match="hessians"):
+        op.plot_quadratic_forms({"bad": np.array([[1.0, 2.0], [0.0, 1.0]])})
+
+
+def test_plot_sharpness_in_units_of_the_edge_and_hessian_spectra():
+    from course_lib import convergence
+
+    result = convergence.SharpnessRun(np.ones(11), np.arange(0, 11, 5), np.array([1.0, 4.0, 5.0]), 0.5)
+    ax = op.plot_sharpness({"run": result, "again": result})
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [0.25, 1.0, 1.25])
+    assert ax.get_lines()[0].get_linestyle() != ax.get_lines()[1].get_linestyle()
+    assert ax.get_lines()[2].get_ydata()[0] == 1.0  # the edge
+    ax = op.plot_hessian_spectra({"a": np.array([0.0, 2.0, -1.0])})
+    np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), [2.0, 0.0, -1.0])
+    assert ax.get_yscale() == "symlog"
+    for call in (lambda: op.plot_sharpness({}), lambda: op.plot_hessian_spectra({}), lambda: op.plot_rate_panels({})):
+        with pytest.raises(ValueError):
+            call()

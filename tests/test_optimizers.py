@@ -172,16 +172,156 @@ def test_schedule_as_learning_rate_equals_a_manual_loop(problems):
     np.testing.assert_allclose(traj.thetas[-1], theta, rtol=1e-14)
 
 
-def test_stochastic_gradients_through_the_objective(problems):
+def test_noisy_gradient_runs_are_pure_functions_of_the_seed(problems):
     f, theta0 = problems[0]
     clean = opt.run(opt.GradientDescent(0.1), f, theta0, 100)
     same = opt.run(opt.GradientDescent(0.1), ob.NoisyGradient(f, 0.0), theta0, 100)
     np.testing.assert_array_equal(clean.thetas, same.thetas)
-    noisy_a = opt.run(opt.GradientDescent(0.1), ob.NoisyGradient(f, 0.3, seed=7), theta0, 100)
-    noisy_b = opt.run(opt.GradientDescent(0.1), ob.NoisyGradient(f, 0.3, seed=7), theta0, 100)
+    noisy = ob.NoisyGradient(f, 0.3)
+    noisy_a = opt.run(opt.GradientDescent(0.1), noisy, theta0, 100, seed=7)
+    noisy_b = opt.run(opt.GradientDescent(0.1), noisy, theta0, 100, seed=7)  # the same object, run again
     np.testing.assert_array_equal(noisy_a.thetas, noisy_b.thetas)
+    assert _max_diff(noisy_a.thetas, opt.run(opt.GradientDescent(0.1), noisy, theta0, 100, seed=8).thetas) > 1e-2
     assert _max_diff(noisy_a.thetas, clean.thetas) > 1e-2
     np.testing.assert_allclose(noisy_a.values, f.value(noisy_a.thetas))  # records the true h
+    # step k adds σ ξ_k with ξ_k from default_rng((seed, k)): a hand loop reproduces the run
+    theta = theta0.copy()
+    for k in range(100):
+        theta = theta - 0.1 * (f.grad(theta) + 0.3 * np.random.default_rng((7, k)).standard_normal(2))
+    np.testing.assert_allclose(noisy_a.thetas[-1], theta, rtol=1e-13)
+
+
+# ---- mini-batches of a finite sum -------------------------------------------------------------------------
+def _least_squares(m=60, n=4, noise=0.3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((m, n))
+    return ob.LeastSquares(X, X @ rng.standard_normal(n) + noise * rng.standard_normal(m))
+
+
+def _logistic(m=80, n=3, seed=1, l2=0.01):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((m, n))
+    y = (X @ np.array([1.0, -2.0, 0.5]) + rng.standard_normal(m) > 0).astype(float)
+    return ob.LogisticRegression(X, y, l2=l2)
+
+
+@pytest.mark.parametrize("sampling", opt.SAMPLINGS)
+def test_batches_are_distinct_indices_and_pure(sampling):
+    m, size, steps = 23, 5, 40
+    index = opt.batches(m, size, steps, seed=3, sampling=sampling)
+    assert index.shape == (steps, size) and index.min() >= 0 and index.max() < m
+    assert all(len(set(row)) == size for row in index)  # batch_size distinct examples
+    np.testing.assert_array_equal(index, opt.batches(m, size, steps, seed=3, sampling=sampling))
+    assert not np.array_equal(index, opt.batches(m, size, steps, seed=4, sampling=sampling))
+    np.testing.assert_array_equal(index[:10], opt.batches(m, size, 10, seed=3, sampling=sampling))  # prefix
+
+
+def test_independent_batches_come_from_seed_and_k():
+    index = opt.batches(50, 7, 30, seed=11, sampling="independent")
+    for k in (0, 13, 29):
+        np.testing.assert_array_equal(index[k], np.random.default_rng((11, k)).choice(50, 7, replace=False))
+    # each example is drawn with probability B/m per step: counts over many steps match (binomial, 5 sd)
+    counts = np.bincount(opt.batches(20, 5, 4000, sampling="independent").ravel(), minlength=20)
+    assert np.all(np.abs(counts - 1000) < 5 * np.sqrt(4000 * 0.25 * 0.75))
+
+
+def test_reshuffle_covers_an_epoch_then_draws_a_new_permutation():
+    m, size = 23, 5  # 4 batches per epoch, 3 examples left over each epoch
+    index = opt.batches(m, size, 12, seed=2, sampling="reshuffle")
+    epochs = index.reshape(3, 20)
+    for e, epoch in enumerate(epochs):
+        np.testing.assert_array_equal(epoch, np.random.default_rng((2, e)).permutation(m)[:20])
+        assert len(set(epoch)) == 20
+    assert not np.array_equal(epochs[0], epochs[1])
+
+
+def test_shuffle_once_reads_one_permutation_cyclically():
+    m, size = 10, 4
+    index = opt.batches(m, size, 5, seed=5, sampling="shuffle_once")
+    permutation = np.random.default_rng(5).permutation(m)
+    np.testing.assert_array_equal(index.ravel(), np.tile(permutation, 2))  # 20 = two passes
+    assert np.all(np.bincount(index.ravel(), minlength=m) == 2)
+
+
+@pytest.mark.parametrize("sampling", opt.SAMPLINGS)
+@pytest.mark.parametrize("optimizer", _all_optimizers(), ids=repr)
+def test_a_mini_batch_run_is_the_hand_loop_over_objective_at_batch(optimizer, sampling):
+    """Step k's update sees objective.at(batch_k) -- gradient, look-ahead gradient and Hessian alike --
+    and values record the full objective."""
+    f = _logistic()
+    theta0 = np.array([0.5, 0.5, -0.5])
+    traj = opt.run(optimizer, f, theta0, 25, batch_size=8, seed=4, sampling=sampling)
+    index = opt.batches(f.m, 8, 25, seed=4, sampling=sampling)
+    theta, state = theta0.copy(), optimizer.init(theta0)
+    for k in range(25):
+        theta, state = optimizer.update(theta, state, ob.LogisticRegression(f.X[index[k]], f.y[index[k]], l2=0.01))
+        np.testing.assert_allclose(traj.thetas[k + 1], theta, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(traj.values, f.value(traj.thetas), rtol=1e-13)
+    again = opt.run(optimizer, f, theta0, 25, batch_size=8, seed=4, sampling=sampling)
+    np.testing.assert_array_equal(traj.thetas, again.thetas)  # the same call gives the same run
+    other = opt.run(optimizer, f, theta0, 25, batch_size=8, seed=5, sampling=sampling)
+    assert _max_diff(traj.thetas, other.thetas) > 1e-6
+
+
+def test_full_batch_size_is_full_batch_gradient_descent():
+    f = _least_squares()
+    theta0 = np.zeros(f.dim)
+    full = opt.run(opt.GradientDescent(0.1), f, theta0, 30)
+    batched = opt.run(opt.GradientDescent(0.1), f, theta0, 30, batch_size=f.m, sampling="reshuffle")
+    np.testing.assert_allclose(batched.thetas, full.thetas, rtol=1e-12, atol=1e-15)  # only the sum's order
+
+
+def test_sgd_interpolates_at_a_linear_rate_and_stalls_at_a_noise_floor():
+    """Chapter 08: when every residual can vanish (y = Xθ*), constant-step SGD converges to θ*; with
+    noisy targets it stalls at a floor above h*, which full-batch GD at the same step goes below."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 5))
+    theta_star = rng.standard_normal(5)
+    exact = ob.LeastSquares(X, X @ theta_star)
+    run = opt.run(opt.GradientDescent(0.05), exact, np.zeros(5), 3000, batch_size=10, seed=1)
+    assert np.linalg.norm(run.thetas[-1] - theta_star) < 1e-8
+    noisy = ob.LeastSquares(X, X @ theta_star + rng.standard_normal(200))
+    sgd = opt.run(opt.GradientDescent(0.05), noisy, np.zeros(5), 3000, batch_size=10, seed=1, record_every=100)
+    gd = opt.run(opt.GradientDescent(0.05), noisy, np.zeros(5), 3000)
+    floor = np.mean(sgd.values[-10:]) - noisy.min_value
+    assert gd.values[-1] - noisy.min_value < 1e-10 < 1e-3 < floor
+
+
+def test_record_every_records_the_full_objective_at_the_sampled_steps(problems):
+    f = _least_squares()
+    theta0 = np.ones(f.dim)
+    every = opt.run(opt.Momentum(0.05, 0.5), f, theta0, 50, batch_size=6, seed=2)
+    sparse = opt.run(opt.Momentum(0.05, 0.5), f, theta0, 50, batch_size=6, seed=2, record_every=7)
+    np.testing.assert_array_equal(every.ks, np.arange(51))
+    np.testing.assert_array_equal(sparse.ks, [0, 7, 14, 21, 28, 35, 42, 49, 50])
+    np.testing.assert_array_equal(sparse.thetas, every.thetas[sparse.ks])
+    np.testing.assert_array_equal(sparse.values, every.values[sparse.ks])
+    exact = opt.run(opt.GradientDescent(0.1), f, theta0, 20, record_every=5)
+    np.testing.assert_array_equal(exact.ks, [0, 5, 10, 15, 20])
+
+
+def test_divergence_between_recorded_steps_is_caught_and_recorded(problems):
+    f, theta0 = problems[1]
+    sparse = opt.run(opt.GradientDescent(2.5 / f.L), f, theta0, 5000, record_every=1000)
+    # ‖θ_k‖ is checked at every step (h only at the recorded ones): the run stops at the first k with
+    # ‖θ_k‖ > 1e12 and records it
+    far = opt.run(opt.GradientDescent(2.5 / f.L), f, theta0, 200, divergence_threshold=1e300)
+    first = int(np.argmax(np.linalg.norm(far.thetas, axis=1) > 1e12))
+    assert sparse.diverged and 0 < first < 200
+    np.testing.assert_array_equal(sparse.ks, [0, first])
+    np.testing.assert_array_equal(sparse.thetas[-1], far.thetas[first])
+    assert sparse.values[-1] == f.value(far.thetas[first])
+
+
+def test_no_generator_is_held_or_advanced():
+    """Nothing in the objectives or optimizers holds a numpy Generator that a call advances."""
+    objectives = [_least_squares(), _logistic(), ob.NoisyGradient(ob.Rosenbrock(), 0.1)]
+    for f in objectives:
+        theta0 = np.zeros(f.dim)
+        kwargs = {"batch_size": 5} if hasattr(f, "at") else {}
+        first = opt.run(opt.Adam(0.01), f, theta0, 20, seed=3, **kwargs)
+        np.testing.assert_array_equal(first.thetas, opt.run(opt.Adam(0.01), f, theta0, 20, seed=3, **kwargs).thetas)
+        assert not any(isinstance(value, np.random.Generator) for value in vars(f).values())
 
 
 # ---- validation ---------------------------------------------------------------------------------------
@@ -231,6 +371,47 @@ def test_run_validation(problems):
         opt.run(gd, f, theta0, steps=2.5)
     with pytest.raises(ValueError, match="divergence_threshold"):
         opt.run(gd, f, theta0, divergence_threshold=0.0)
+    with pytest.raises(ValueError, match="record_every"):
+        opt.run(gd, f, theta0, record_every=0)
+    with pytest.raises(ValueError, match="sampling"):
+        opt.run(gd, f, theta0, sampling="bootstrap")
+    with pytest.raises(ValueError, match="seed"):
+        opt.run(gd, f, theta0, seed=-1)
+    with pytest.raises(ValueError, match="objective must be a finite sum"):
+        opt.run(gd, f, theta0, batch_size=1)  # a Quadratic has no examples
+
+
+@pytest.mark.parametrize("batch_size", [0, 61, -3, 2.5, True, "8"])
+def test_batch_size_outside_1_to_m_names_the_argument(batch_size):
+    f = _least_squares(m=60)
+    with pytest.raises(ValueError, match="batch_size must be an integer in 1..m = 1..60"):
+        opt.run(opt.GradientDescent(), f, np.zeros(f.dim), 5, batch_size=batch_size)
+
+
+def test_batches_validation():
+    with pytest.raises(ValueError, match="batch_size"):
+        opt.batches(10, 11, 5)
+    with pytest.raises(ValueError, match="m must"):
+        opt.batches(0, 1, 5)
+    with pytest.raises(ValueError, match="sampling"):
+        opt.batches(10, 2, 5, sampling="sequential")
+    assert opt.batches(10, 10, 0).shape == (0, 10)
+
+
+# ---- the package: one style, what each optimizer needs ------------------------------------------------
+def test_every_public_name_is_exported_and_documented_in_one_style():
+    import inspect
+
+    assert sorted(opt.__all__) == sorted(set(opt.__all__))
+    for name in opt.__all__:
+        assert getattr(opt, name).__doc__, name
+    optimizers = [obj for obj in vars(opt).values() if inspect.isclass(obj) and hasattr(obj, "update")]
+    assert {o.__name__ for o in optimizers} == {"GradientDescent", "Momentum", "AdaGrad", "RMSProp", "Adam", "Newton"}
+    for optimizer in optimizers:
+        first_line = optimizer.__doc__.splitlines()[0]
+        assert "θ ←" in first_line or "←" in first_line, f"{optimizer.__name__}: update rule at the top"
+        assert "Needs from the objective:" in optimizer.__doc__, optimizer.__name__
+        assert "Keras:" in optimizer.__doc__ and "Chapter" in optimizer.__doc__, optimizer.__name__
 
 
 def test_defaults_and_repr():

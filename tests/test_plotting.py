@@ -113,3 +113,38 @@ def test_runs_over_seeds_are_drawn_as_mean_and_min_max_band():
     log_ax = P.plot_layer_norms({"runs": runs})
     np.testing.assert_allclose(log_ax.lines[0].get_ydata(), [np.sqrt(3.0), np.sqrt(8.0), 4.0])
     assert ax.collections[0].get_facecolor()[0][:3] == pytest.approx(matplotlib.colors.to_rgb(ax.lines[0].get_color()))
+
+
+def test_plot_rate_sweep_draws_one_curve_per_arm_and_marks_divergence():
+    import matplotlib.pyplot as plt
+
+    rates = (0.1, 0.2, 0.4)
+    runs = {"a": np.array([[1.0, 0.5, np.nan], [2.0, 0.4, 0.3]]), "b": np.array([[1.0, 0.9, 0.8], [1.1, 0.7, 0.6]])}
+    ax = P.plot_rate_sweep(runs, rates, title="t")
+    lines = [line for line in ax.get_lines() if line.get_label() in runs]
+    assert [line.get_label() for line in lines] == ["a", "b"]
+    np.testing.assert_allclose(lines[0].get_xdata(), [0.1, 0.2])  # 0.4 diverged for one seed of "a"
+    np.testing.assert_allclose(lines[1].get_ydata(), np.exp(np.log(runs["b"]).mean(axis=0)))
+    crosses = [line for line in ax.get_lines() if line.get_marker() == "x"]
+    assert len(crosses) == 1 and crosses[0].get_xdata()[0] == 0.4
+    assert lines[0].get_linestyle() != lines[1].get_linestyle()
+    with pytest.raises(ValueError, match="column"):
+        P.plot_rate_sweep(runs, (0.1, 0.2))
+    plt.close("all")
+
+
+def test_plot_paired_joins_seeds_and_shows_mean_and_sample_std():
+    import matplotlib.pyplot as plt
+
+    values = {"x": np.array([1.0, 2.0, 3.0]), "y": np.array([2.0, 2.5, 5.0])}
+    ax = P.plot_paired(values, ylabel="v")
+    pair_lines = [line for line in ax.get_lines() if line.get_color() == "0.75"]
+    assert len(pair_lines) == 3  # one per seed
+    np.testing.assert_allclose(pair_lines[2].get_ydata(), [3.0, 5.0])
+    bars = ax.containers
+    assert len(bars) == 2
+    (segment,) = bars[1].lines[2][0].get_segments()
+    np.testing.assert_allclose(segment[:, 1], values["y"].mean() + np.array([-1, 1]) * values["y"].std(ddof=1))
+    with pytest.raises(ValueError, match="same number"):
+        P.plot_paired({"x": [1.0, 2.0], "y": [1.0]})
+    plt.close("all")

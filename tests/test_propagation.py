@@ -61,12 +61,14 @@ def test_spread_rms_norm_and_dead_units_on_hand_made_arrays():
     assert P.saturated_fraction(np.array([-4.0, 0.5, 3.0, 3.5]), 3.0) == 0.5
 
 
-def test_dead_units_agree_with_models_dead_relu_fraction():
+def test_dead_units_agree_with_a_numpy_forward_pass():
     net = models.mlp(5, hidden=(16, 16), n_outputs=3, activation="relu", seed=0)
     net.layers[0].bias.assign(-3.0 * np.ones(16))  # kills most first-layer units
     dead = P.dead_units(P.propagate(net, X).pre[:-1])
     assert dead[0] > 0
-    assert dead.sum() / 32 == pytest.approx(models.dead_relu_fraction(net, X))
+    # independently: a ReLU unit is dead when its output is 0 on every input
+    reference = [int(np.sum(np.all(A.relu(a) == 0, axis=0))) for a in _numpy_forward(net, A.relu)[:-1]]
+    np.testing.assert_array_equal(dead, reference)
 
 
 def test_gelu_network_signals_use_the_exact_gelu():
@@ -87,3 +89,56 @@ def test_bad_arguments_name_the_parameter():
         P.spread(np.ones(3))
     with pytest.raises(ValueError, match="threshold"):
         P.saturated_fraction(X, -1.0)
+
+
+def test_gradient_norms_and_factor_norms_against_gradient_tape():
+    net = models.mlp(5, hidden=(4, 3), n_outputs=3, activation="tanh", seed=4)
+    s = P.propagate(net, X, Y)
+    np.testing.assert_allclose(P.gradient_norms(s), models.layer_gradient_norms(net, X, Y), rtol=1e-5)
+    h_norm, d_norm = P.factor_norms(s)
+    np.testing.assert_allclose(h_norm, [np.sqrt(np.mean(np.sum(h**2, axis=1))) for h in s.inputs])
+    np.testing.assert_allclose(d_norm, [np.sqrt(np.mean(np.sum(d**2, axis=1))) for d in s.deltas])
+    with pytest.raises(ValueError, match="deltas"):
+        P.gradient_norms(P.propagate(net, X))
+    with pytest.raises(ValueError, match="Signals"):
+        P.factor_norms([1, 2])
+
+
+def test_per_layer_factor_is_the_geometric_mean_ratio():
+    values = 3.0 * 0.5 ** np.arange(6)  # halves every layer
+    assert P.per_layer_factor(values, 0, 5) == pytest.approx(0.5, rel=1e-14)
+    assert P.per_layer_factor(values, 5, 0) == pytest.approx(2.0, rel=1e-14)
+    assert P.per_layer_factor([1.0, 4.0, 9.0], 0, 2) == pytest.approx(3.0)
+    for bad in ((0, 0), (0, 6)):
+        with pytest.raises(ValueError, match="indices"):
+            P.per_layer_factor(values, *bad)
+    with pytest.raises(ValueError, match="positive"):
+        P.per_layer_factor([0.0, 1.0], 0, 1)
+
+
+def test_mean_share_and_moment_ratio_on_constructed_layers():
+    rng = np.random.default_rng(3)
+    centred = rng.normal(size=(4000, 3))
+    centred -= centred.mean(axis=0)
+    assert P.mean_share(centred) < 1e-25
+    assert P.mean_share(np.ones((5, 4)) * 2.0) == pytest.approx(1.0)
+    shifted = centred + np.array([3.0, 0.0, 0.0])  # mean 3 in one unit: share 9 / (9 + 3 E[z²])
+    assert P.mean_share(shifted) == pytest.approx(9.0 / (9.0 + np.mean(np.sum(centred**2, axis=1))), rel=1e-12)
+    scaled = centred * np.array([3.0, 2.0, 1.0])
+    eig = np.sort(np.linalg.eigvalsh(scaled.T @ scaled / len(scaled)))
+    assert P.moment_ratio(scaled) == pytest.approx(eig[-1] / eig[-2], rel=1e-12)
+    assert 2.0 < P.moment_ratio(scaled) < 2.5  # about 9 / 4
+    with pytest.raises(ValueError, match="columns"):
+        P.moment_ratio(np.ones((5, 1)))
+
+
+def test_numpy_path_for_dense_stacks_equals_the_keras_path():
+    net = models.mlp(5, hidden=(4, 3), n_outputs=3, activation="elu", seed=5)
+    assert P._dense_stack(net, "sparse_categorical_crossentropy") is not None
+    # the same network with a no-op layer appended is not a Dense stack: it runs in Keras
+    keras_net = keras.Sequential([keras.Input((5,)), *net.layers, keras.layers.Activation("linear")])
+    assert P._dense_stack(keras_net, "sparse_categorical_crossentropy") is None
+    ours, ref = P.propagate(net, X, Y), P.propagate(keras_net, X, Y)
+    for name in ("inputs", "pre", "deltas"):
+        for a, b in zip(getattr(ours, name), getattr(ref, name)):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)  # Keras computes in floatx

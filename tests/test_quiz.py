@@ -65,3 +65,19 @@ def test_output_is_deterministic_and_leaves_global_random_alone():
 def test_bad_questions_name_the_bad_entry(label, questions, message):
     with pytest.raises(ValueError, match=message):
         quiz.quick_check(label, questions)
+
+
+def test_choice_and_numeric_build_valid_questions():
+    from course_lib import quiz as Q
+
+    q = Q.choice("Which?", ("yes", "Right."), ("no", "Wrong."), ("maybe", "Wrong."))
+    assert q["type"] == "multiple_choice" and [a["correct"] for a in q["answers"]] == [True, False, False]
+    assert [a["answer"] for a in q["answers"]] == ["yes", "no", "maybe"]
+    Q._check_question(0, q)
+    n = Q.numeric("How much?", 0.24, 3, "Right.", "Hint.")
+    Q._check_question(1, n)
+    assert n["answers"][0]["value"] == 0.24 and n["precision"] == 3
+    with pytest.raises(ValueError, match="wrong"):
+        Q.choice("Which?", ("yes", "Right."))
+    with pytest.raises(ValueError, match="pairs"):
+        Q.choice("Which?", ("yes", "Right."), "no")

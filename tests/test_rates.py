@@ -62,6 +62,23 @@ def test_convex_bound_holds_and_the_worst_case_reaches_a_constant_fraction():
     assert run.values[-1] / rates.convex_bound(1.0, 1.0, K) == pytest.approx(1 / (2 * np.e), rel=1e-3)
 
 
+def test_convex_tight_bound_is_half_the_textbook_bound_asymptotically_and_holds():
+    ks = np.arange(1, 200)
+    tight = rates.convex_tight_bound(2.0, 3.0, ks)
+    np.testing.assert_allclose(tight, 2.0 * 3.0 / (4 * ks + 2), rtol=1e-15)
+    assert np.all(tight < rates.convex_bound(2.0, 3.0, ks))
+    assert tight[-1] / rates.convex_bound(2.0, 3.0, int(ks[-1])) == pytest.approx(2 * 199 / (4 * 199 + 2))
+    assert rates.convex_tight_bound(2.0, 3.0, 0) == pytest.approx(2.0 * 3.0 / 2)  # L-smoothness alone
+    rng = np.random.default_rng(4)  # every convex quadratic stays under it
+    for _ in range(5):
+        quad = objectives.Quadratic.with_eigenvalues(rng.uniform(1e-4, 1.0, 6), rng)
+        theta0 = rng.standard_normal(6)
+        traj = gd(quad, 1 / quad.L, theta0, 100)
+        dist0_sq = float((theta0 - quad.minimizer) @ (theta0 - quad.minimizer))
+        bound = rates.convex_tight_bound(quad.L, dist0_sq, np.arange(101))
+        assert np.all(traj.values - quad.min_value <= bound * (1 + 1e-12))
+
+
 def test_gradient_bound_holds_on_the_non_convex_wavy_bowl():
     f = objectives.WavyBowl(dim=3)
     assert np.min(np.linalg.eigvalsh(f.hessian(np.linspace(-2, 2, 300)[:, None] * np.ones(3)))) < 0
@@ -82,6 +99,7 @@ def test_gradient_bound_holds_on_the_non_convex_wavy_bowl():
         (lambda: rates.strongly_convex_bound(1.0, 2.0, 1.0, 1), "mu"),
         (lambda: rates.strongly_convex_bound(1.0, 0.5, 1.0, -1), "k"),
         (lambda: rates.convex_bound(1.0, 1.0, 1.5), "k"),
+        (lambda: rates.convex_tight_bound(1.0, -1.0, 1), "dist0_sq"),
         (lambda: rates.gradient_bound(0.0, 1.0, 1), "L"),
         (lambda: rates.iterations_bound(0.5, 1.0, 1.0, 1e-3), "kappa"),
         (lambda: objectives.WavyBowl(dim=0), "dim"),

@@ -115,3 +115,43 @@ def test_bounds_golden_values():
 def test_bad_arguments_name_the_parameter(call, name):
     with pytest.raises(ValueError, match=rf"^{name}"):
         call()
+
+
+@pytest.mark.parametrize("widths", [(5,), (4, 3), (3, 3, 3)])
+def test_each_region_carries_the_networks_affine_map(widths):
+    net = rr.random_relu_layers(2, widths, np.random.default_rng(4))
+    for region in rr.activation_regions_2d(net):
+        inside = region.vertices.mean(axis=0) * 0.5 + region.vertices * 0.5  # points of the polygon
+        np.testing.assert_allclose(
+            inside @ region.weights + region.bias, ap.relu_network(net, inside), rtol=1e-10, atol=1e-12
+        )
+
+
+def test_layer_boundaries_lie_where_the_layers_units_are_zero():
+    net = rr.random_relu_layers(2, (4, 4), np.random.default_rng(1))
+    first, second = rr.layer_boundaries_2d(net)
+    W, b = net[0].W, net[0].b
+    for segment in first:  # layer 1: on one of its straight lines
+        a = segment @ W + b
+        assert np.any(np.all(np.abs(a) < 1e-9, axis=0))
+    h = np.maximum(np.concatenate(second) @ W + b, 0.0)
+    a2 = h @ net[1].W + net[1].b  # layer 2: some unit's pre-activation is 0 at both ends
+    assert np.all(np.min(np.abs(a2), axis=1) < 1e-9)
+    assert len(first) >= 4 and len(second) >= 1
+
+
+def test_linear_regions_merge_patterns_that_leave_the_output_unchanged():
+    rng = np.random.default_rng(2)
+    net = rr.random_relu_layers(2, (6,), rng)
+    regions = rr.activation_regions_2d(net, box=(-1e3, 1e3, -1e3, 1e3), min_area=0.0)
+    assert rr.linear_region_count(regions) == len(regions) == rr.zaslavsky_count(6, 2)
+    muted = [net[0], net[1]._replace(W=np.concatenate([net[1].W[:5], [[0.0]]]))]  # unit 6 unseen
+    regions = rr.activation_regions_2d(muted, box=(-1e3, 1e3, -1e3, 1e3), min_area=0.0)
+    assert len(regions) == rr.zaslavsky_count(6, 2)
+    assert rr.linear_region_count(regions) == rr.zaslavsky_count(5, 2)
+
+
+def test_region_counts_match_a_direct_count():
+    counts = rr.region_counts((5, 4), seeds=[3, 7])
+    direct = [len(rr.activation_regions_2d(rr.random_relu_layers(2, (5, 4), np.random.default_rng(s)))) for s in (3, 7)]
+    np.testing.assert_array_equal(counts, direct)

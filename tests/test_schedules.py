@@ -148,13 +148,16 @@ def test_exponential_average_matches_keras_ema_started_at_theta_1():
 
 def test_polyak_averaging_tames_constant_step_sgd():
     """Constant-step SGD bounces in a noise ball around θ*; the running average of the second half of
-    the iterates is much closer (chapter 08)."""
+    the iterates is much closer (chapter 08). Five seeds: mean distances 1.15 (iterate) vs 0.12 (average)."""
     f = ob.narrow_valley(kappa=5.0)
-    traj = opt.run(opt.GradientDescent(0.5), ob.NoisyGradient(f, sigma=1.0, seed=0), [2.0, 2.0], 4000)
-    tail = traj.thetas[2000:]
-    last_error = np.linalg.norm(tail - f.minimizer, axis=1).mean()
-    averaged_error = np.linalg.norm(sch.polyak_average(tail)[-1] - f.minimizer)
-    assert averaged_error < 0.2 * last_error  # 0.10 vs 1.20 with this seed
+    last, averaged = [], []
+    for seed in range(5):
+        traj = opt.run(opt.GradientDescent(0.5), ob.NoisyGradient(f, sigma=1.0), [2.0, 2.0], 4000, seed=seed)
+        tail = traj.thetas[2000:]
+        last.append(np.linalg.norm(tail - f.minimizer, axis=1).mean())
+        averaged.append(np.linalg.norm(sch.polyak_average(tail)[-1] - f.minimizer))
+    assert np.mean(averaged) < 0.2 * np.mean(last)
+    assert sum(a < 0.25 * b for a, b in zip(averaged, last)) >= 4
 
 
 # ---- validation --------------------------------------------------------------------------------------

@@ -57,3 +57,48 @@ def test_check_symmetric_one_tolerance_relative_to_the_entries():
     for bad, message in [(np.ones(3), "square"), (np.zeros((0, 0)), "square"), ([[np.inf]], "finite")]:
         with pytest.raises(ValueError, match=f"H must be .*{message}"):
             validation.check_symmetric(bad)
+
+
+def test_hyperparameter_checks_shared_by_optimizers_and_schedules():
+    assert validation.check_positive("eps", 1e-8) == 1e-8
+    with pytest.raises(ValueError, match="eps must be finite and > 0, got 0.0"):
+        validation.check_positive("eps", 0.0)
+    assert validation.check_unit("beta1", 0.0) == 0.0
+    for bad in (1.0, -0.1, np.nan):
+        with pytest.raises(ValueError, match="beta1 must be finite and >= 0 and < 1"):
+            validation.check_unit("beta1", bad)
+    schedule = lambda k: 0.1 / (k + 1)  # noqa: E731
+    assert validation.check_rate(schedule) is schedule and validation.check_rate(np.float64(0.5)) == 0.5
+    with pytest.raises(ValueError, match="learning_rate must be finite and >= 0"):
+        validation.check_rate(-0.1)
+    with pytest.raises(ValueError, match="initial must be"):
+        validation.check_rate("0.1", "initial")
+
+
+def test_set_validated_writes_a_frozen_dataclass_once():
+    import dataclasses
+
+    @dataclasses.dataclass(frozen=True)
+    class Rate:
+        value: float
+
+        def __post_init__(self):
+            validation.set_validated(self, value=validation.check_positive("value", self.value))
+
+    assert Rate(np.int64(2)).value == 2.0 and type(Rate(np.int64(2)).value) is float
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Rate(1.0).value = 3.0
+    with pytest.raises(ValueError, match="value must be"):
+        Rate(-1.0)
+
+
+def test_check_indices():
+    np.testing.assert_array_equal(validation.check_indices([2, 0, 2], 3), [2, 0, 2])
+    np.testing.assert_array_equal(validation.check_indices(np.arange(3, dtype=np.int32), 3), [0, 1, 2])
+    with pytest.raises(ValueError, match="batch must hold distinct indices, got 1 repeats"):
+        validation.check_indices([2, 0, 2], 3, distinct=True)
+    with pytest.raises(ValueError, match=r"batch must hold indices in 0..2, got values in \[0, 3\]"):
+        validation.check_indices([0, 3], 3)
+    for bad in ([], [[0, 1]], [0.0, 1.0], 1, [True, False]):
+        with pytest.raises(ValueError, match="rows must be a non-empty 1-D array of integer indices"):
+            validation.check_indices(bad, 3, name="rows")

@@ -18,17 +18,24 @@ chapter, in ``_build/assignments/<chapter>/``:
 * ``autograder/<chapter>-autograder.zip``: the Gradescope / ``otter run`` autograder (public and
   hidden tests, the course's pinned requirements and ``course_lib``), and the solved notebook.
 
+Questions, solutions, tests and the config cell are recognised by otter's own parser
+(``otter.assign.blocks``: the same boundary test and YAML reading ``otter assign`` applies), so the
+course's checks see exactly the blocks otter will see; the solution markers are those of
+``_ext/solution_markers.py`` (one definition for the book and the kit).
+
 :func:`check_format` lists what breaks the format in a chapter (``tests/test_chapters.py`` calls it);
 :func:`solution_lines` gives the lines that must never reach a student (the kit's tests search the
-student notebook and the student book for them); :func:`fill_in` puts the solutions back into a
-student notebook.
+student notebook and the student book for them); :func:`fill_in` puts the solutions back into a student
+notebook.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import html
+import io
 import re
 import shutil
 import subprocess
@@ -39,21 +46,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from otter.assign.blocks import BlockType, get_cell_config, is_assignment_config_cell, is_block_boundary_cell
+
+from _ext.solution_markers import MARKER_LINE as _MARKER_LINE
+from _ext.solution_markers import MARKER_SUFFIX as _MARKER_SUFFIX
+from tools.book import chapters
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Where ``make assignments`` writes.
 BUILD = Path("_build") / "assignments"
 
-_BEGIN = re.compile(r"^#\s+BEGIN\s+(QUESTION|SOLUTION|TESTS|PROMPT)\b", re.I)
-_END = re.compile(r"^#\s+END\s+(QUESTION|SOLUTION|TESTS|PROMPT)\b", re.I)
-_CONFIG = re.compile(r"^#\s+ASSIGNMENT\s+CONFIG\b", re.I)
 _EXERCISE = re.compile(r"```\{exercise-start\}\s*(?P<title>[^\n]*)\n:label:\s*(?P<label>\S+)")
 _SOLUTION_START = re.compile(r"```\{solution-start\}\s*(\S+)")
 _DIFFICULTY = re.compile(r",\s*(★{1,3})☆*\s*$")
 _LABEL = re.compile(r"^ex(\d\d)-[a-z0-9-]+$")
-_MARKER_LINE = re.compile(r"^\s*# ?(BEGIN|END) SOLUTION( NO PROMPT)?\s*$")
-_MARKER_SUFFIX = re.compile(r"\s*# ?SOLUTION( NO PROMPT)?\s*$")
-_TEST_CONFIG_END = re.compile(r'""?"?\s*#\s*END\s*TEST\s*CONFIG', re.I)
 _STABLE_VALUE = re.compile(r"^(True|-?\d+(\.\d+)?(e-?\d+)?)$")
 #: Cells otter adds to the student notebook (kept off the student book's pages).
 _OTTER_CELL = re.compile(r"^(# Initialize Otter|grader\.check(_all)?\(|To double-check your work)", re.M)
@@ -73,8 +79,9 @@ class Question:
     cells: range = field(default=range(0))
 
 
-def _raw(cell, pattern) -> re.Match | None:
-    return pattern.match(cell.source.lstrip()) if cell.cell_type == "raw" else None
+def _boundary(cell, kind: str, end: bool = False) -> bool:
+    """Whether ``cell`` begins (or ends) a ``kind`` block (QUESTION, SOLUTION, TESTS, PROMPT): otter's test."""
+    return is_block_boundary_cell(cell, BlockType[kind], end=end)
 
 
 def _tags(cell) -> list[str]:
@@ -92,12 +99,11 @@ def _blocks(nb) -> list[tuple[int, int]]:
     """(begin, end) cell indices of each ``# BEGIN QUESTION`` ... ``# END QUESTION`` block."""
     blocks, start = [], None
     for index, cell in enumerate(nb.cells):
-        begin, end = _raw(cell, _BEGIN), _raw(cell, _END)
-        if begin and begin.group(1).upper() == "QUESTION":
+        if _boundary(cell, "QUESTION"):
             if start is not None:
                 raise ValueError(f"cell {index}: a question begins inside the question of cell {start}")
             start = index
-        elif end and end.group(1).upper() == "QUESTION":
+        elif _boundary(cell, "QUESTION", end=True):
             if start is None:
                 raise ValueError(f"cell {index}: # END QUESTION without # BEGIN QUESTION")
             blocks.append((start, index))
@@ -112,9 +118,9 @@ def _inner(nb, begin: int, end: int, kind: str) -> list[int]:
     inside, cells = False, []
     for index in range(begin + 1, end):
         cell = nb.cells[index]
-        if (m := _raw(cell, _BEGIN)) and m.group(1).upper() == kind:
+        if _boundary(cell, kind):
             inside = True
-        elif (m := _raw(cell, _END)) and m.group(1).upper() == kind:
+        elif _boundary(cell, kind, end=True):
             inside = False
         elif inside:
             cells.append(index)
@@ -123,9 +129,8 @@ def _inner(nb, begin: int, end: int, kind: str) -> list[int]:
 
 def _cell_config(nb, index: int) -> dict:
     """The YAML under the first line of a raw config cell (``# BEGIN QUESTION``, ``# ASSIGNMENT CONFIG``)."""
-    body = nb.cells[index].source.lstrip().partition("\n")[2]
     try:
-        config = yaml.safe_load(body) or {}
+        config = get_cell_config(nb.cells[index])  # otter's parser: the YAML of the whole cell
     except yaml.YAMLError as error:
         raise ValueError(f"cell {index}: its YAML does not parse: {error}") from None
     if not isinstance(config, dict):
@@ -159,6 +164,8 @@ def questions(nb) -> list[Question]:
 
 
 def _is_hidden(cell) -> bool:
+    """otter's rule (``TestsManager.read_test``, not public): a first-line comment saying hidden, or
+    ``hidden: true`` in the test's config block."""
     first = cell.source.lstrip().split("\n", 1)[0]
     if first.startswith("#") and re.search(r"\bhidden\b", first, re.I):
         return True
@@ -190,7 +197,7 @@ def _check_format(nb, chapter: str | None) -> list[str]:
         found = questions(nb)
     except ValueError as error:
         return [str(error)]
-    configs = [i for i, c in enumerate(nb.cells) if _raw(c, _CONFIG)]
+    configs = [i for i, c in enumerate(nb.cells) if is_assignment_config_cell(c)]
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "raw" and cell.metadata.get("format", cell.metadata.get("raw_mimetype")):
             problems.append(f"cell {index}: raw cells carry no format (Jupyter Book would render it)")
@@ -351,8 +358,8 @@ def _stage(path: Path, stage: Path, root: Path) -> Path:
     python = runtime.read_text().strip().removeprefix("python-") if runtime.is_file() else None
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
-        if _raw(cell, _CONFIG):
-            config = yaml.safe_load(cell.source.lstrip().partition("\n")[2]) or {}
+        if is_assignment_config_cell(cell):
+            config = get_cell_config(cell)
             config.setdefault("files", ["course_lib"])
             config.setdefault("requirements", "requirements.txt")
             if python:
@@ -384,14 +391,22 @@ def assign(
     out.parent.mkdir(parents=True, exist_ok=True)
     staged = _stage(path, Path(tempfile.mkdtemp(prefix=f".stage-{path.stem}-", dir=out.parent)), root)
     shutil.rmtree(out, ignore_errors=True)
-    command = [sys.executable, "-m", "otter", "assign", staged.name, str(out.resolve())]
-    if not run_tests:
-        command.append("--no-run-tests")
     start = time.perf_counter()
-    run = subprocess.run(command, cwd=staged.parent, capture_output=True, text=True)
+    if run_tests:  # otter executes the solutions: in a process of its own, as `otter assign` does
+        command = [sys.executable, "-m", "otter", "assign", staged.name, str(out.resolve())]
+        run = subprocess.run(command, cwd=staged.parent, capture_output=True, text=True)
+        if run.returncode != 0:
+            raise RuntimeError(f"otter assign failed for {path.name}:\n{run.stdout}\n{run.stderr}")
+    else:  # nothing is executed: otter's own entry point in this process saves otter's start-up (seconds)
+        from otter.assign import main as otter_assign
+
+        log = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+                otter_assign(str(staged), str(out.resolve()), no_run_tests=True)
+        except Exception as error:
+            raise RuntimeError(f"otter assign failed for {path.name}:\n{log.getvalue()}\n{error!r}") from error
     seconds = time.perf_counter() - start
-    if run.returncode != 0:
-        raise RuntimeError(f"otter assign failed for {path.name}:\n{run.stdout}\n{run.stderr}")
     shutil.rmtree(staged.parent)
     zips = sorted((out / "autograder").glob("*.zip"))
     if len(zips) != 1:
@@ -480,7 +495,7 @@ def student_book(root: Path | str = ROOT, html_out: Path | str | None = None) ->
         if (root / folder).is_dir():
             shutil.copytree(root / folder, src / folder)
     (src / "chapters").mkdir()
-    for path in sorted((root / "chapters").glob("[0-9][0-9]_*.ipynb")):
+    for path in chapters(root):
         source = nbformat.read(path, as_version=4)
         if questions(source):
             result = assign(path, src / ".assign" / path.stem, run_tests=False, root=root)
@@ -510,7 +525,7 @@ def student_book(root: Path | str = ROOT, html_out: Path | str | None = None) ->
     if run.returncode != 0:
         raise RuntimeError(f"the student book failed to build:\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}")
     leaks = {}
-    for path in sorted((root / "chapters").glob("[0-9][0-9]_*.ipynb")):
+    for path in chapters(root):
         page = src / "_build" / "html" / "chapters" / f"{path.stem}.html"
         text = re.sub(r"<[^>]+>", "", page.read_text()) if page.is_file() else ""
         found = leaked_lines(nbformat.read(path, as_version=4), text)
@@ -532,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.book_student:
         print(f"student book: {student_book()}/index.html")
         return 0
-    paths = [Path(p) for p in args.notebooks] or sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+    paths = [Path(p) for p in args.notebooks] or chapters(ROOT)
     total = time.perf_counter()
     for path in paths:
         result = assign(path, run_tests=not args.no_run_tests)

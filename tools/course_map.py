@@ -4,9 +4,9 @@ Run from the repository root after a chapter is added or changed::
 
     python -m tools.course_map      # writes figures/course_map.svg, refreshes instructors.md
 
-:data:`CHAPTERS` is the plan of the whole course: the eleven chapters, what each builds on, and its
-topics. Everything else is read from the repository: which chapters exist, their learning objectives,
-prerequisites and reading time (the header of each notebook) and their exercises with difficulty
+The plan of the whole course (the eleven chapters, what each builds on, and its topics) is
+:data:`tools.plan.CHAPTERS`. Everything else is read from the repository: which chapters exist, their
+learning objectives, prerequisites and reading time (the header of each notebook) and their exercises with difficulty
 (:func:`tools.assignments.questions`). Run times are not copied: the page uses the role
 ``{bench-seconds}`NN_slug``` (``_ext/bench_times.py``), which reads README.md's ``make bench`` table
 when the book is built, so a new benchmark never makes the guide stale. The text
@@ -18,105 +18,13 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools.plan import CHAPTERS, ROOT, existing
+
 FIGURE = Path("figures") / "course_map.svg"
 GUIDE = Path("instructors.md")
 START, END = "<!-- chapters:start -->", "<!-- chapters:end -->"
-
-
-@dataclass(frozen=True)
-class Planned:
-    """One chapter of the course plan."""
-
-    number: str
-    slug: str
-    title: str
-    builds_on: tuple[str, ...]
-    topics: str
-
-
-CHAPTERS = [
-    Planned(
-        "01",
-        "activations",
-        "Activation functions",
-        (),
-        "the feedforward network; sigmoid, tanh, ReLU family, maxout; vanishing gradients",
-    ),
-    Planned(
-        "02",
-        "losses",
-        "Output units and losses",
-        ("01",),
-        "maximum likelihood; MSE, binary and categorical cross-entropy; saturation; calibration",
-    ),
-    Planned(
-        "03",
-        "universal_approximation",
-        "Universal approximation",
-        ("01",),
-        "the theorem and its limits; ReLU networks as piecewise-linear maps; depth versus width",
-    ),
-    Planned(
-        "04",
-        "regularization",
-        "Regularization",
-        ("02", "03"),
-        "generalization; L1/L2 penalties, early stopping, augmentation, multitask, bagging, dropout",
-    ),
-    Planned(
-        "05",
-        "gradient_descent",
-        "Gradient descent: theory",
-        ("01", "02"),
-        "steepest descent; smoothness, strong convexity and rates; saddle points; backpropagation",
-    ),
-    Planned(
-        "06",
-        "momentum",
-        "Momentum and Nesterov",
-        ("05",),
-        "heavy ball, Nesterov's accelerated gradient, the first-order lower bound",
-    ),
-    Planned(
-        "07",
-        "second_order",
-        "Second-order methods",
-        ("02", "05"),
-        "Newton, trust regions and damping, Gauss-Newton and Fisher, K-FAC",
-    ),
-    Planned(
-        "08",
-        "stochastic",
-        "Stochastic gradient descent",
-        ("05",),
-        "mini-batches, decaying rates, Polyak averaging, growing batches, noise and tuning",
-    ),
-    Planned(
-        "09",
-        "adam",
-        "Adaptive methods: AdaGrad, RMSProp, Adam",
-        ("06", "08"),
-        "per-coordinate rates, bias correction, Keras's optimizers, learning-rate decay",
-    ),
-    Planned(
-        "10",
-        "initialization",
-        "Initialization",
-        ("01", "05"),
-        "Xavier/Glorot and He initialization, signal propagation, Keras defaults",
-    ),
-    Planned(
-        "11",
-        "batch_normalization",
-        "Batch normalization",
-        ("08", "10"),
-        "normalizing activations, learned scale and shift, running averages at inference",
-    ),
-]
 
 
 #: Where each chapter sits on the map: (column, height). Columns follow the longest chain of
@@ -134,11 +42,6 @@ POSITIONS = {
     "09": (4, 0.4),
     "11": (4, -0.8),
 }
-
-
-def existing(root: Path = ROOT) -> dict[str, Path]:
-    """The chapter notebooks present under ``root/chapters``, by number."""
-    return {p.name[:2]: p for p in sorted(Path(root, "chapters").glob("[0-9][0-9]_*.ipynb"))}
 
 
 def draw(path: Path, present: set[str]) -> None:

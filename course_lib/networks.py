@@ -1,0 +1,910 @@
+r"""The one NumPy representation of a multilayer perceptron: forward, backward, curvature, sweeps.
+
+A network is a list of :class:`Dense` layers. Layer k (k = 1 … L) maps a row a_{k−1} to
+
+    z_k = a_{k−1} W_k + b_k,    a_k = φ_k(z_k),    a_0 = x,
+
+with W_k of shape (n_{k−1}, n_k) (a Keras ``Dense`` kernel), b_k of shape (n_k,) and an elementwise
+activation φ_k named in :data:`course_lib.activations.ACTIVATIONS` or ``"linear"`` (the output layer's
+usual choice: a_L are then logits). Examples are **rows**: a batch x of shape (m, n_0).
+
+Python indices are 0-based: ``net[i]`` is the book's layer k = i + 1; :func:`forward` returns
+``z[i]`` = z_{i+1} and ``a[i]`` = a_i (``a[0]`` = x, ``a[L]`` = the output); :func:`backward` returns
+``delta[i]`` = δ_{i+1} and ``grads[i]`` = (∂J/∂W_{i+1}, ∂J/∂b_{i+1}).
+
+Back-propagation (chapter 05): with g_k = ∂J/∂a_k and δ_k = ∂J/∂z_k,
+
+    δ_k = g_k ⊙ φ_k'(z_k),   ∂J/∂W_k = a_{k−1}ᵀ δ_k,   ∂J/∂b_k = Σ_rows δ_k,   g_{k−1} = δ_k W_kᵀ.
+
+The losses come from :mod:`course_lib.losses` (:data:`LOSSES`): the cross-entropy of integer labels on
+the logits (optionally with label smoothing), Keras's mean squared error (the mean over every entry),
+and the squared error behind a softmax (chapter 02's comparison).
+
+Everything also works on **stacks** of networks: W of shape (A, n_{k−1}, n_k), b of shape (A, n_k) and
+x of shape (A, m, n_0) give A networks at once (``np.matmul`` over the leading axis); :func:`sweep`
+trains the arms (variants × seeds × learning rates) of an experiment that way (issue 12.7).
+
+Parameters as one vector θ (:func:`flatten`): layer by layer, W_k in row-major order, then b_k -- the
+order of a Keras model's ``trainable_variables``, so θ, gradients and Hessian-vector products compare
+entry by entry with ``tf.GradientTape``. :func:`hvp` is the exact product ∇²J(θ) v by Pearlmutter's
+R-operator (chapters 05, 07); :class:`Objective` is the loss as a function of θ for optimizers and
+:func:`course_lib.curvature.top_eigenvalue`. Chapters 05 (back-propagation, curvature), 07 (per-layer
+activations and back-propagated gradients for Gauss-Newton and K-FAC), 11 (inside a network), and 01/02
+(the sweeps).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from course_lib import activations, initializers, losses
+from course_lib.datasets import Dataset
+from course_lib.validation import check_scalar, check_seed
+
+__all__ = [
+    "Dense",
+    "Forward",
+    "Backward",
+    "LOSSES",
+    "init",
+    "check_network",
+    "forward",
+    "backward",
+    "output_loss",
+    "loss_and_gradients",
+    "flatten",
+    "unflatten",
+    "n_params",
+    "from_keras",
+    "to_keras",
+    "hvp",
+    "layer_jacobians",
+    "Objective",
+    "Sweep",
+    "sweep",
+    "train",
+    "best_rates",
+]
+
+#: Loss names: the cross-entropy of integer labels on logits, Keras's mean squared error, and the
+#: squared error of softmax(logits) against one-hot labels (no curvature: hvp takes the first two).
+LOSSES = ("cross_entropy", "mse", "softmax_mse")
+_LOSS_ALIASES = {
+    "cross_entropy": "cross_entropy",
+    "sparse_categorical_crossentropy": "cross_entropy",
+    "mse": "mse",
+    "mean_squared_error": "mse",
+    "softmax_mse": "softmax_mse",
+}
+
+#: Activations defined identically here and in Keras (Keras's leaky ReLU slope differs).
+KERAS_ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "softplus", "elu", "gelu")
+
+
+class Dense(NamedTuple):
+    """One layer a ↦ φ(a W + b): ``W`` (n_in, n_out), ``b`` (n_out,), ``activation`` a name."""
+
+    W: np.ndarray
+    b: np.ndarray
+    activation: str
+
+
+class Forward(NamedTuple):
+    """:func:`forward`'s record: ``output`` = a[L]; ``z[i]`` = z_{i+1} (L arrays); ``a[i]`` = a_i (L + 1)."""
+
+    output: np.ndarray
+    z: list
+    a: list
+
+
+class Backward(NamedTuple):
+    """:func:`backward`'s result: ``delta[i]`` = δ_{i+1} = ∂J/∂z_{i+1}; ``grads[i]`` = (∂J/∂W, ∂J/∂b)."""
+
+    delta: list
+    grads: list
+
+
+# --------------------------------------------------------------------------------------------------
+# Activations: φ, φ' and φ'' by name
+# --------------------------------------------------------------------------------------------------
+def _check_activation(name, argument="activation"):
+    if not isinstance(name, str) or (name != "linear" and name not in activations.ACTIVATIONS):
+        raise ValueError(f"{argument} must be 'linear' or one of {sorted(activations.ACTIVATIONS)}, got {name!r}")
+    return name
+
+
+def _by_runs(fn, name, z):
+    """fn(name, z) elementwise; ``name`` a tuple gives one activation per network of a stack (axis 0)."""
+    if isinstance(name, str):
+        return fn(name, z)
+    out, start = np.empty_like(z), 0
+    while start < len(name):
+        stop = start + 1
+        while stop < len(name) and name[stop] == name[start]:
+            stop += 1
+        out[start:stop] = fn(name[start], z[start:stop])
+        start = stop
+    return out
+
+
+def _phi(name, z):
+    return _by_runs(lambda n, u: u if n == "linear" else activations.ACTIVATIONS[n].f(u), name, z)
+
+
+def _dphi(name, z):
+    return _by_runs(lambda n, u: np.ones_like(u) if n == "linear" else activations.ACTIVATIONS[n].df(u), name, z)
+
+
+def _d2phi(name, z):
+    """φ''(z), for the Hessian-vector product (0 for the piecewise-linear units, as tf.GradientTape gives)."""
+    if name in ("linear", "relu", "abs", "leaky_relu"):
+        return np.zeros_like(z)
+    if name == "tanh":
+        return -2.0 * activations.tanh(z) * activations.tanh_grad(z)
+    if name == "sigmoid":
+        return activations.sigmoid_grad(z) * (1.0 - 2.0 * activations.sigmoid(z))
+    if name == "softplus":
+        return activations.sigmoid_grad(z)
+    if name == "elu":
+        return np.where(z > 0, 0.0, np.exp(np.minimum(z, 0.0)))
+    if name == "gelu":
+        return np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi) * (2.0 - z * z)
+    raise ValueError(f"activation {name!r} has no second derivative here")
+
+
+# --------------------------------------------------------------------------------------------------
+# The network: init, checks, forward, backward
+# --------------------------------------------------------------------------------------------------
+def _check_sizes(sizes):
+    sizes = list(sizes) if isinstance(sizes, (list, tuple)) else sizes
+    if (
+        not isinstance(sizes, list)
+        or len(sizes) < 2
+        or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in sizes)
+    ):
+        raise ValueError(f"sizes must be a list of at least two positive integers, got {sizes!r}")
+    return [int(s) for s in sizes]
+
+
+def init(sizes, activation="tanh", seed=0, initializer="glorot_uniform", output_activation="linear", output_scale=1.0):
+    r"""A network of widths n_0 → n_1 → … → n_L: hidden activation ``activation``, output ``output_activation``.
+
+    W_k = ``initializers.get(initializer)((n_{k−1}, n_k), rng)`` for k = 1 … L in turn, with one
+    ``rng = numpy.random.default_rng(seed)``; b_k = 0. ``initializer`` is a name of
+    :data:`course_lib.initializers.INITIALIZERS` (default Glorot-uniform U(±√(6/(n_{k−1} + n_k))),
+    Keras's ``Dense`` default) or a callable f(shape, rng). The same seed gives the same network.
+    ``output_scale`` c > 0 multiplies the last layer's W_L (the same draws, scaled): a large c starts
+    the network with large logits, e.g. confidently wrong (chapter 02).
+    """
+    sizes = _check_sizes(sizes)
+    _check_activation(activation)
+    _check_activation(output_activation, "output_activation")
+    draw = initializers.get(initializer)
+    output_scale = check_scalar("output_scale", output_scale, low=0.0, low_open=True)
+    rng = np.random.default_rng(check_seed(seed))
+    net = []
+    for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        W = np.asarray(draw((n_in, n_out), rng), dtype=np.float64)
+        if W.shape != (n_in, n_out):
+            raise ValueError(f"initializer must return an array of shape {(n_in, n_out)}, got {W.shape}")
+        if k == len(sizes) - 1 and output_scale != 1.0:
+            W = W * output_scale
+        net.append(Dense(W, np.zeros(n_out), activation if k < len(sizes) - 1 else output_activation))
+    return net
+
+
+def check_network(net, name="net"):
+    """Return ``net`` as a list of float64 :class:`Dense` after checking shapes, widths and activations.
+
+    W may carry leading stack axes (A, n_in, n_out) with b (A, n_out), the same A for every layer; the
+    ``activation`` of a stack of A networks (one axis) may be a tuple of A names, one per network.
+    """
+    if not isinstance(net, (list, tuple)) or len(net) == 0:
+        raise ValueError(f"{name} must be a non-empty list of Dense layers, got {type(net).__name__}")
+    checked, n_in, stack = [], None, None
+    for i, layer in enumerate(net):
+        if not isinstance(layer, Dense):
+            raise ValueError(f"{name}[{i}] must be a Dense, got {type(layer).__name__}")
+        W, b = np.asarray(layer.W, dtype=np.float64), np.asarray(layer.b, dtype=np.float64)
+        if W.ndim < 2 or b.shape != W.shape[:-2] + W.shape[-1:]:
+            raise ValueError(f"{name}[{i}] must have W (n_in, n_out) and b (n_out,), got {W.shape} and {b.shape}")
+        if stack is not None and W.shape[:-2] != stack:
+            raise ValueError(f"{name}[{i}] must have the stack axes {stack} of layer 0, got {W.shape[:-2]}")
+        if n_in is not None and W.shape[-2] != n_in:
+            raise ValueError(f"{name}[{i}].W must have {n_in} rows (the previous width), got {W.shape[-2]}")
+        if isinstance(layer.activation, tuple) and len(W.shape[:-2]) == 1:  # one name per network of a stack
+            if len(layer.activation) != W.shape[0]:
+                raise ValueError(f"{name}[{i}].activation must name one activation per network ({W.shape[0]})")
+            for act in set(layer.activation):
+                _check_activation(act, f"{name}[{i}].activation")
+        else:
+            _check_activation(layer.activation, f"{name}[{i}].activation")
+        checked.append(Dense(W, b, layer.activation))
+        n_in, stack = W.shape[-1], W.shape[:-2]
+    return checked
+
+
+def _check_x(net, x, name="x"):
+    x = np.asarray(x, dtype=np.float64)
+    n_0 = net[0].W.shape[-2]
+    if x.ndim < 2 or x.shape[-1] != n_0:
+        raise ValueError(f"{name} must have shape (m, {n_0}), got {x.shape}")
+    return x
+
+
+def forward(net, x):
+    r"""The forward pass, keeping every layer: a_0 = x, z_k = a_{k−1} W_k + b_k, a_k = φ_k(z_k).
+
+    ``x`` (m, n_0), rows are examples (or (A, m, n_0) for a stack of A networks). Returns
+    :class:`Forward` (``output`` = a_L, ``z`` = [z_1 … z_L], ``a`` = [a_0 … a_L]). Chapters 05, 07.
+    """
+    net = check_network(net)
+    a = [_check_x(net, x)]
+    z = []
+    for layer in net:
+        z.append(a[-1] @ layer.W + layer.b[..., None, :])
+        a.append(_phi(layer.activation, z[-1]))
+    return Forward(a[-1], z, a)
+
+
+def backward(net, fwd, dJ_doutput):
+    r"""Back-propagation: from g_L = ∂J/∂a_L, each layer's δ_k = ∂J/∂z_k and (∂J/∂W_k, ∂J/∂b_k).
+
+    For k = L … 1:  δ_k = g_k ⊙ φ_k'(z_k);  ∂J/∂W_k = a_{k−1}ᵀ δ_k;  ∂J/∂b_k = Σ_rows δ_k;
+    g_{k−1} = δ_k W_kᵀ  (the chain rule g_{k−1} = g_k ∂a_k/∂a_{k−1}, ∂a_k/∂a_{k−1} = diag(φ_k'(z_k)) W_kᵀ,
+    never formed). ``fwd`` is :func:`forward`'s record. Returns :class:`Backward`. Chapter 05.
+    """
+    g = np.asarray(dJ_doutput, dtype=np.float64)
+    if g.shape != fwd.output.shape:
+        raise ValueError(f"dJ_doutput must have the output's shape {fwd.output.shape}, got {g.shape}")
+    L = len(net)
+    delta, grads = [None] * L, [None] * L
+    for k in range(L - 1, -1, -1):
+        delta[k] = g * _dphi(net[k].activation, fwd.z[k])
+        grads[k] = (np.swapaxes(fwd.a[k], -1, -2) @ delta[k], delta[k].sum(axis=-2))
+        if k > 0:
+            g = delta[k] @ np.swapaxes(net[k].W, -1, -2)
+    return Backward(delta, grads)
+
+
+def _loss_name(loss):
+    if loss not in _LOSS_ALIASES:
+        raise ValueError(f"loss must be one of {sorted(_LOSS_ALIASES)}, got {loss!r}")
+    return _LOSS_ALIASES[loss]
+
+
+def _check_smoothing(loss, label_smoothing):
+    label_smoothing = check_scalar("label_smoothing", label_smoothing, low=0.0, high=1.0, high_open=True)
+    if label_smoothing and loss != "cross_entropy":
+        raise ValueError(f"label_smoothing applies to loss='cross_entropy' only, got loss={loss!r}")
+    return label_smoothing
+
+
+def output_loss(output, y, loss="cross_entropy", label_smoothing=0.0):
+    r"""(J, ∂J/∂a_L) for the network output a_L and targets ``y``, by :mod:`course_lib.losses`.
+
+    ``"cross_entropy"``: a_L are logits (m, K), ``y`` integer labels (m,); J = −(1/m) Σ log softmax(a_L)_y,
+    ∂J/∂a_L = (softmax(a_L) − onehot(y)) / m (Keras's ``SparseCategoricalCrossentropy(from_logits=True)``);
+    ``label_smoothing`` a replaces onehot(y) by (1 − a) onehot(y) + a/K (Keras's
+    ``CategoricalCrossentropy(from_logits=True, label_smoothing=a)``).
+    ``"mse"``: ``y`` of the output's shape; J = the mean of (a_L − y)² over all entries, ∂J/∂a_L =
+    2 (a_L − y) / size (Keras's ``MeanSquaredError``).
+    ``"softmax_mse"``: ``y`` integer labels; J = the mean of (softmax(a_L) − onehot(y))² over all entries
+    (``MeanSquaredError()(onehot(y), softmax(a_L))``), its gradient through the softmax's Jacobian.
+    """
+    loss = _loss_name(loss)
+    label_smoothing = _check_smoothing(loss, label_smoothing)
+    if loss == "cross_entropy":
+        return (
+            losses.cross_entropy(output, y, label_smoothing),
+            losses.cross_entropy_grad(output, y, label_smoothing),
+        )
+    if loss == "softmax_mse":
+        return losses.softmax_mean_squared_error(output, y), losses.softmax_mean_squared_error_grad(output, y)
+    return losses.mean_squared_error(output, y), losses.mean_squared_error_grad(output, y)
+
+
+def _output_gradient(output, y, loss, label_smoothing=0.0):
+    """∂J/∂a_L alone (training steps need no value)."""
+    if loss == "cross_entropy":
+        return losses.cross_entropy_grad(output, y, label_smoothing)
+    if loss == "softmax_mse":
+        return losses.softmax_mean_squared_error_grad(output, y)
+    return losses.mean_squared_error_grad(output, y)
+
+
+def loss_and_gradients(net, x, y, loss="cross_entropy"):
+    """(J, grads): :func:`forward`, :func:`output_loss`, then :func:`backward`. Chapter 05."""
+    net = check_network(net)
+    fwd = forward(net, x)
+    value, g = output_loss(fwd.output, y, loss)
+    return value, backward(net, fwd, g).grads
+
+
+# --------------------------------------------------------------------------------------------------
+# Flat parameters, Keras
+# --------------------------------------------------------------------------------------------------
+def flatten(params):
+    """θ: a network (or :func:`backward`'s ``grads``) as one vector, per layer W row-major then b.
+
+    The order of a Keras model's ``trainable_variables`` (kernel, bias of each Dense layer). A stack
+    of A networks gives θ of shape (A, P).
+    """
+    if not isinstance(params, (list, tuple)) or len(params) == 0:
+        raise ValueError("params must be a non-empty list of Dense layers or (dW, db) pairs")
+    pieces = []
+    for i, item in enumerate(params):
+        if not isinstance(item, (tuple, list)) or len(item) < 2:
+            raise ValueError(f"params[{i}] must be a Dense or a pair (dW, db)")
+        W, b = np.asarray(item[0], dtype=np.float64), np.asarray(item[1], dtype=np.float64)
+        lead = W.shape[:-2]
+        pieces += [W.reshape(lead + (-1,)), b.reshape(lead + (-1,))]
+    return np.concatenate(pieces, axis=-1)
+
+
+def n_params(net):
+    """P, the number of parameters Σ_k (n_{k−1} + 1) n_k."""
+    return sum(layer.W.shape[-2] * layer.W.shape[-1] + layer.W.shape[-1] for layer in check_network(net))
+
+
+def unflatten(theta, like):
+    """The network with the shapes and activations of ``like`` and the parameters θ (inverse of flatten)."""
+    like = check_network(like, "like")
+    theta = np.asarray(theta, dtype=np.float64)
+    P = n_params(like)
+    if theta.ndim < 1 or theta.shape[-1] != P:
+        raise ValueError(f"theta must have shape (..., {P}), got {theta.shape}")
+    lead, net, start = theta.shape[:-1], [], 0
+    for layer in like:
+        n_in, n_out = layer.W.shape[-2:]
+        W = theta[..., start : start + n_in * n_out].reshape(lead + (n_in, n_out))
+        start += n_in * n_out
+        net.append(Dense(W, theta[..., start : start + n_out], layer.activation))
+        start += n_out
+    return net
+
+
+def from_keras(model):
+    """The network of a Keras model made of ``Dense`` layers only (weights copied as float64).
+
+    Each activation must be one of :data:`KERAS_ACTIVATIONS` (defined identically in both), with a bias.
+    """
+    import keras
+
+    net = []
+    for layer in getattr(model, "layers", None) or []:
+        if not isinstance(layer, keras.layers.Dense):
+            raise ValueError(f"model must contain only Dense layers, found {type(layer).__name__}")
+        name = keras.activations.serialize(layer.activation)
+        name = name if isinstance(name, str) else getattr(layer.activation, "__name__", str(name))
+        if name not in KERAS_ACTIVATIONS or not layer.use_bias:
+            raise ValueError(f"model's Dense activations must be in {KERAS_ACTIVATIONS} with a bias, got {name!r}")
+        W, b = (np.asarray(w, dtype=np.float64) for w in layer.get_weights())
+        net.append(Dense(W, b, name))
+    if not net:
+        raise ValueError("model must be a Keras model with at least one Dense layer")
+    return check_network(net, "model")
+
+
+def to_keras(net, name="network"):
+    """A ``keras.Sequential([keras.Input((n_0,)), Dense, …])`` holding ``net``'s weights (layers dense_1…L)."""
+    import keras
+
+    net = check_network(net)
+    if net[0].W.ndim != 2:
+        raise ValueError("net must be a single network (no stack axes)")
+    bad = [layer.activation for layer in net if layer.activation not in KERAS_ACTIVATIONS]
+    if bad:
+        raise ValueError(f"net's activations must be in {KERAS_ACTIVATIONS} for Keras, got {bad[0]!r}")
+    model = keras.Sequential(
+        [keras.Input((net[0].W.shape[0],))]
+        + [keras.layers.Dense(layer.W.shape[1], layer.activation, name=f"dense_{k}") for k, layer in enumerate(net, 1)],
+        name=name,
+    )
+    model.set_weights([w for layer in net for w in (layer.W, layer.b)])
+    return model
+
+
+# --------------------------------------------------------------------------------------------------
+# Curvature: the exact Hessian-vector product (R-operator)
+# --------------------------------------------------------------------------------------------------
+class _Point(NamedTuple):
+    """What every Hessian-vector product at one θ shares: the forward record, φ', φ'', g_L and softmax."""
+
+    net: list
+    fwd: Forward
+    d1: list
+    d2: list
+    g: np.ndarray
+    p: np.ndarray | None
+
+
+def _curvature_loss(loss):
+    loss = _loss_name(loss)
+    if loss == "softmax_mse":
+        raise ValueError("loss must be 'cross_entropy' or 'mse' for curvature (hvp, Objective), got 'softmax_mse'")
+    return loss
+
+
+def _point(net, x, y, loss):
+    loss = _curvature_loss(loss)
+    fwd = forward(net, x)
+    d1 = [_dphi(layer.activation, z) for layer, z in zip(net, fwd.z)]
+    d2 = [_d2phi(layer.activation, z) for layer, z in zip(net, fwd.z)]
+    p = losses.softmax(fwd.output) if _loss_name(loss) == "cross_entropy" else None
+    return _Point(net, fwd, d1, d2, _output_gradient(fwd.output, y, loss), p)
+
+
+def _r_pass(point, v):
+    """∇²J v for v of shape (K, P): the R-operator of :func:`hvp` on K directions at once."""
+    net, fwd, d1, d2, g, p = point
+    V = unflatten(v, like=net)  # stacks: V[k].W (K, n_{k−1}, n_k)
+    Ra, Rz = [np.zeros((1,) + fwd.a[0].shape)], []  # R{a_0} = 0
+    for k, layer in enumerate(net):
+        Rz.append(Ra[k] @ layer.W + fwd.a[k] @ V[k].W + V[k].b[:, None, :])
+        Ra.append(d1[k] * Rz[k])
+    if p is not None:  # cross-entropy: ∇²ℓ u = (p ⊙ u − p (pᵀu)) / m
+        Rg = p * (Ra[-1] - np.sum(p * Ra[-1], axis=-1, keepdims=True)) / p.shape[0]
+    else:  # MSE: 2u / size
+        Rg = 2.0 * Ra[-1] / g.size
+    out = [None] * len(net)
+    for k in range(len(net) - 1, -1, -1):
+        delta = g * d1[k]
+        Rdelta = Rg * d1[k] + g * d2[k] * Rz[k]
+        out[k] = (np.swapaxes(Ra[k], -1, -2) @ delta + fwd.a[k].T @ Rdelta, Rdelta.sum(axis=-2))
+        if k > 0:
+            g, Rg = delta @ net[k].W.T, Rdelta @ net[k].W.T + delta @ np.swapaxes(V[k].W, -1, -2)
+    return flatten(out)
+
+
+def hvp(net, x, y, v, loss="cross_entropy"):
+    r"""∇²J(θ) v, exact, by Pearlmutter's R-operator R{·} = ∂/∂ε (·)(θ + ε v) at ε = 0 (chapters 05, 07).
+
+    ``v`` is a flat vector (order of :func:`flatten`), V_k, c_k its pieces. Forward, with R{a_0} = 0:
+    R{z_k} = R{a_{k−1}} W_k + a_{k−1} V_k + c_k,  R{a_k} = φ_k'(z_k) ⊙ R{z_k}.
+    At the output, R{g_L} = ∇²ℓ R{a_L}: (p ⊙ u − p (pᵀu)) / m for the cross-entropy (p = softmax,
+    u = R{a_L}), 2u / size for the MSE. Backward, for k = L … 1:
+    R{δ_k} = R{g_k} ⊙ φ_k'(z_k) + g_k ⊙ φ_k''(z_k) ⊙ R{z_k},
+    (∇²J v)_{W_k} = R{a_{k−1}}ᵀ δ_k + a_{k−1}ᵀ R{δ_k},  (∇²J v)_{b_k} = Σ_rows R{δ_k},
+    R{g_{k−1}} = R{δ_k} W_kᵀ + δ_k V_kᵀ.  Cost: about two gradients. Returns a vector of shape (P,)
+    (``v`` of shape (K, P), K directions, gives (K, P)). :class:`Objective` reuses the forward pass
+    across products at the same θ.
+    """
+    net = check_network(net)
+    v = np.asarray(v, dtype=np.float64)
+    P = n_params(net)
+    if v.shape[-1:] != (P,) or v.ndim > 2:
+        raise ValueError(f"v must have shape ({P},) or (K, {P}), the flat parameters, got {v.shape}")
+    return _r_pass(_point(net, x, y, loss), v.reshape(-1, P)).reshape(v.shape)
+
+
+def layer_jacobians(net, x):
+    """The explicit Jacobians of ONE example x (shape (n_0,)), to check back-propagation by hand (chapter 05).
+
+    Returns (J_a, J_θ), lists over k = 1 … L of J_a[k−1] = ∂a_k/∂a_{k−1} = diag(φ_k'(z_k)) W_kᵀ, shape
+    (n_k, n_{k−1}), and J_θ[k−1] = ∂a_k/∂θ_k, shape (n_k, n_{k−1} n_k + n_k), θ_k = (W_k row-major, b_k):
+    ∂a_k[j]/∂W_k[i, j'] = φ_k'(z_k[j]) a_{k−1}[i] 1[j = j'],  ∂a_k[j]/∂b_k[j'] = φ_k'(z_k[j]) 1[j = j'].
+    Then ∂ℓ/∂θ_k = g_L J_a[L−1] ⋯ J_a[k] J_θ[k−1] (the product of Jacobians that back-propagation avoids).
+    """
+    net = check_network(net)
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 1:
+        raise ValueError(f"x must be a single example of shape (n_0,), got {x.shape}")
+    fwd = forward(net, x[None, :])
+    J_a, J_theta = [], []
+    for k, layer in enumerate(net):
+        d = _dphi(layer.activation, fwd.z[k][0])
+        n_in, n_out = layer.W.shape
+        J_a.append(d[:, None] * layer.W.T)
+        dW = np.einsum("j,i,jl->jil", d, fwd.a[k][0], np.eye(n_out)).reshape(n_out, n_in * n_out)
+        J_theta.append(np.hstack([dW, np.diag(d)]))
+    return J_a, J_theta
+
+
+class Objective:
+    """J(θ) = (1/m) Σᵢ ℓ(f(xᵢ; θ), yᵢ) of a network as a function of its flat parameters θ (NumPy, exact).
+
+    ``like``: a network giving the shapes and activations (its own parameters are not used);
+    ``x`` (m, n_0), ``y`` labels (m,) or targets (m, n_L); ``loss`` in :data:`LOSSES`. Methods take θ of
+    shape (P,) (:func:`flatten` order): ``value``, ``grad``, ``value_and_grad``, ``hvp(θ, v)`` (exact,
+    :func:`hvp`), ``hessian(θ)`` (the P columns H e_j, symmetrized), ``at(batch)`` (the same loss on the
+    examples ``batch``, an index array: the mean over them). ``dim`` = P, ``m`` = the number of examples.
+    The interface of :mod:`course_lib.objectives`; chapters 05, 07.
+    """
+
+    def __init__(self, like, x, y, loss="cross_entropy"):
+        self.like = [Dense(np.zeros_like(l.W), np.zeros_like(l.b), l.activation) for l in check_network(like, "like")]
+        if self.like[0].W.ndim != 2:
+            raise ValueError("like must be a single network (no stack axes)")
+        self.loss = _curvature_loss(loss)
+        self.x = _check_x(self.like, x)
+        if self.x.ndim != 2 or self.x.shape[0] == 0:
+            raise ValueError(f"x must have shape (m, n_0) with m >= 1, got {self.x.shape}")
+        self.y = np.asarray(y)
+        if self.y.ndim == 0 or self.y.shape[0] != self.x.shape[0]:
+            raise ValueError(f"y must have as many rows as x ({self.x.shape[0]}), got shape {self.y.shape}")
+        output_loss(forward(self.like, self.x[:1]).output, self.y[:1], self.loss)  # checks y's kind early
+        self.dim, self.m = n_params(self.like), self.x.shape[0]
+        self._cache = None  # (θ, _Point) of the last θ of hvp/hessian
+
+    def _net(self, theta, name="theta"):
+        theta = np.asarray(theta, dtype=np.float64)
+        if theta.shape != (self.dim,):
+            raise ValueError(f"{name} must have shape ({self.dim},), got {theta.shape}")
+        return unflatten(theta, self.like)
+
+    def value(self, theta):
+        """J(θ), a float."""
+        return output_loss(forward(self._net(theta), self.x).output, self.y, self.loss)[0]
+
+    def value_and_grad(self, theta):
+        """(J(θ), ∇J(θ)) from one forward and one backward pass."""
+        value, grads = loss_and_gradients(self._net(theta), self.x, self.y, self.loss)
+        return value, flatten(grads)
+
+    def grad(self, theta):
+        """∇J(θ), shape (P,)."""
+        return self.value_and_grad(theta)[1]
+
+    def hvp(self, theta, v):
+        """∇²J(θ) v, exact (:func:`hvp`), shape (P,); the forward pass at θ is kept for the next call."""
+        v = np.asarray(v, dtype=np.float64)
+        if v.shape != (self.dim,):
+            raise ValueError(f"v must have shape ({self.dim},), got {v.shape}")
+        return _r_pass(self._point(theta), v[None])[0]
+
+    def _point(self, theta):
+        theta = np.asarray(theta, dtype=np.float64)
+        if self._cache is None or not np.array_equal(self._cache[0], theta):
+            theta = theta.copy()  # the cached network must not see later changes to the caller's array
+            self._cache = (theta, _point(self._net(theta), self.x, self.y, self.loss))
+        return self._cache[1]
+
+    def hessian(self, theta, block=64):
+        """∇²J(θ), (P, P): the products ∇²J(θ) e_j, ``block`` directions per batched R-pass, symmetrized."""
+        point, eye = self._point(theta), np.eye(self.dim)
+        H = np.concatenate([_r_pass(point, eye[j : j + block]) for j in range(0, self.dim, block)])
+        return 0.5 * (H + H.T)
+
+    def at(self, batch):
+        """The same loss on the examples ``batch`` (integer indices in 0..m−1; the mean over them)."""
+        batch = np.asarray(batch)
+        if batch.ndim != 1 or batch.size == 0 or batch.dtype.kind not in "iu":
+            raise ValueError(f"batch must be a non-empty 1-D array of integer indices, got {batch!r}")
+        if batch.min() < 0 or batch.max() >= self.m:
+            raise ValueError(f"batch must hold indices in 0..{self.m - 1}")
+        return Objective(self.like, self.x[batch], self.y[batch], self.loss)
+
+    def __repr__(self):
+        return f"Objective(dim={self.dim}, m={self.m}, loss={self.loss!r})"
+
+
+# --------------------------------------------------------------------------------------------------
+# Sweeps: many small networks trained as one computation (issue 12.7; chapters 01, 02 and later)
+# --------------------------------------------------------------------------------------------------
+class Run(NamedTuple):
+    """:func:`train`'s result for one network: records at the epochs ``epochs`` (0 = at initialization).
+
+    ``loss``/``train_accuracy`` on the training examples (without the validation rows), ``val_*`` on the
+    validation rows (NaN without a validation split), ``test_*`` on the test set; ``net`` the final
+    network; ``diverged``: a non-finite output met during training (records after it are NaN).
+    """
+
+    epochs: np.ndarray
+    loss: np.ndarray
+    train_accuracy: np.ndarray
+    val_loss: np.ndarray
+    val_accuracy: np.ndarray
+    test_loss: np.ndarray
+    test_accuracy: np.ndarray
+    net: list
+    diverged: bool
+
+
+class Sweep(NamedTuple):
+    """:func:`sweep`'s result: V activations × S seeds × R learning rates.
+
+    The records (``loss``, ``train_accuracy``, ``val_loss``, ``val_accuracy``, ``test_loss``,
+    ``test_accuracy``) have shape (V, S, R, T), column t at epoch ``epochs[t]`` (0 = at initialization),
+    NaN after an arm diverged; ``params[v]``: activation v's final networks as a stack, each W of shape
+    (S, R, n_in, n_out) (NaN for a diverged arm); ``diverged`` (V, S, R) bool.
+    """
+
+    activations: tuple
+    seeds: tuple
+    learning_rates: np.ndarray
+    epochs: np.ndarray
+    loss: np.ndarray
+    train_accuracy: np.ndarray
+    val_loss: np.ndarray
+    val_accuracy: np.ndarray
+    test_loss: np.ndarray
+    test_accuracy: np.ndarray
+    params: list
+    diverged: np.ndarray
+
+
+def _split(data, validation, loss):
+    """(train, validation, test) pairs (x float64, y) from a Dataset; MSE targets are one-hot rows.
+
+    ``validation``: a fraction in [0, 1) of the training rows, or (an int) their number; the last rows.
+    """
+    if not isinstance(data, Dataset):
+        raise ValueError(f"data must be a course_lib.datasets.Dataset, got {type(data).__name__}")
+    x, y = np.asarray(data.x_train, dtype=np.float64), np.asarray(data.y_train)
+    if isinstance(validation, (int, np.integer)) and not isinstance(validation, bool):
+        n_val = check_scalar("validation", validation, low=0, integer=True)
+    else:
+        n_val = int(round(check_scalar("validation", validation, low=0.0, high=1.0, high_open=True) * len(x)))
+    if y.ndim != 1:
+        raise ValueError("data must have integer labels (datasets.digits(one_hot=False))")
+    if len(x) - n_val < 1:
+        raise ValueError(f"validation leaves no training examples, got {validation!r}")
+    sets = [(x[: len(x) - n_val], y[: len(x) - n_val]), (x[len(x) - n_val :], y[len(x) - n_val :])]
+    sets.append((np.asarray(data.x_test, dtype=np.float64), np.asarray(data.y_test)))
+    return sets, data.n_classes
+
+
+def _targets(y, n_classes, loss):
+    return np.eye(n_classes)[y] if loss == "mse" else y
+
+
+def _scores(output, y, n_classes, loss, label_smoothing=0.0):
+    """Per network of a stack (A, m, K): (mean loss, accuracy), NaN where the output is not finite."""
+    out = np.full(output.shape[0], np.nan), np.full(output.shape[0], np.nan)
+    if len(y) == 0:
+        return out
+    ok = np.all(np.isfinite(output), axis=(-2, -1))
+    if ok.any():
+        o = output[ok]
+        if loss == "cross_entropy" and label_smoothing:
+            t = (1.0 - label_smoothing) * np.eye(n_classes)[y] + label_smoothing / n_classes
+            out[0][ok] = -np.sum(t * losses.log_softmax(o), axis=-1).mean(axis=-1)
+        elif loss == "cross_entropy":
+            out[0][ok] = -np.take_along_axis(
+                losses.log_softmax(o), np.broadcast_to(y[:, None], o.shape[:-1] + (1,)), -1
+            ).mean(axis=(-2, -1))
+        elif loss == "softmax_mse":
+            out[0][ok] = np.mean((losses.softmax(o) - np.eye(n_classes)[y]) ** 2, axis=(-2, -1))
+        else:
+            out[0][ok] = np.mean((o - _targets(y, n_classes, loss)) ** 2, axis=(-2, -1))
+        out[1][ok] = np.mean(o.argmax(axis=-1) == y, axis=-1)
+    return out
+
+
+def _check_run(epochs, batch_size, momentum, loss, record_every, label_smoothing):
+    loss = _loss_name(loss)
+    return (
+        check_scalar("epochs", epochs, low=1, integer=True),
+        check_scalar("batch_size", batch_size, low=1, integer=True),
+        check_scalar("momentum", momentum, low=0.0, high=1.0, high_open=True),
+        loss,
+        check_scalar("record_every", record_every, low=1, integer=True),
+        _check_smoothing(loss, label_smoothing),
+    )
+
+
+def train(
+    net,
+    data,
+    learning_rate,
+    seed=0,
+    *,
+    epochs=30,
+    batch_size=32,
+    momentum=0.0,
+    loss="cross_entropy",
+    label_smoothing=0.0,
+    validation=0.0,
+    record_every=1,
+):
+    r"""Mini-batch SGD on one network, the plain loop (the reference that :func:`sweep` must equal).
+
+    Each epoch takes a fresh permutation of the training rows from ``numpy.random.default_rng(seed)``,
+    cut into batches B of ``batch_size`` (the last one shorter), and steps
+    v ← μ v − η ∇J_B(θ), θ ← θ + v (μ = ``momentum``; with μ = 0, θ ← θ − η ∇J_B(θ)): Keras's ``SGD``
+    with the batches of :func:`course_lib.models.train`. ``validation``: the fraction of the training
+    rows held out (the last ones; ``datasets.digits`` has shuffled them), or an int, their number.
+    ``loss`` one of :data:`LOSSES` (``label_smoothing`` a for the cross-entropy: :func:`output_loss`); the
+    recorded losses are that loss, smoothed targets included. Returns a :class:`Run`.
+    """
+    net = check_network(net)
+    if net[0].W.ndim != 2:
+        raise ValueError("net must be a single network (no stack axes); use sweep for many")
+    learning_rate = check_scalar("learning_rate", learning_rate, low=0.0, low_open=True)
+    rng = np.random.default_rng(check_seed(seed))
+    epochs, batch_size, momentum, loss, record_every, smoothing = _check_run(
+        epochs, batch_size, momentum, loss, record_every, label_smoothing
+    )
+    sets, n_classes = _split(data, validation, loss)
+    x, y = sets[0]
+    velocity = [(np.zeros_like(layer.W), np.zeros_like(layer.b)) for layer in net]
+    recorded, history, diverged = [], [], False
+    with np.errstate(all="ignore"):
+        for epoch in range(epochs + 1):
+            if epoch > 0 and not diverged:
+                order = rng.permutation(len(x))
+                for first in range(0, len(x), batch_size):
+                    batch = order[first : first + batch_size]
+                    fwd = forward(net, x[batch])
+                    if not np.all(np.isfinite(fwd.output)):
+                        diverged = True
+                        break
+                    g = _output_gradient(fwd.output, _targets(y[batch], n_classes, loss), loss, smoothing)
+                    grads = backward(net, fwd, g).grads
+                    for i, (layer, (dW, db)) in enumerate(zip(net, grads)):
+                        if momentum:
+                            vW, vb = velocity[i]
+                            velocity[i] = (momentum * vW - learning_rate * dW, momentum * vb - learning_rate * db)
+                            net[i] = Dense(layer.W + velocity[i][0], layer.b + velocity[i][1], layer.activation)
+                        else:
+                            net[i] = Dense(layer.W - learning_rate * dW, layer.b - learning_rate * db, layer.activation)
+            if epoch % record_every == 0 or epoch == epochs:
+                recorded.append(epoch)
+                scores = [_scores(forward(net, xs[None]).output, ys, n_classes, loss, smoothing) for xs, ys in sets]
+                history.append(np.full(6, np.nan) if diverged else np.ravel(scores))
+    h = np.array(history).T
+    if diverged:
+        net = [Dense(np.full_like(l.W, np.nan), np.full_like(l.b, np.nan), l.activation) for l in net]
+    diverged = diverged or not np.isfinite(h[0, -1])
+    return Run(np.array(recorded), *h, net=net, diverged=bool(diverged))
+
+
+def sweep(
+    data,
+    sizes,
+    *,
+    learning_rates,
+    seeds,
+    activations=("relu",),
+    epochs=30,
+    batch_size=32,
+    momentum=0.0,
+    loss="cross_entropy",
+    label_smoothing=0.0,
+    initializer="glorot_uniform",
+    output_scale=1.0,
+    validation=0.0,
+    record_every=1,
+):
+    r"""Train V × S × R networks (activations × seeds × learning rates) as one computation (issue 12.7).
+
+    Arm (v, s, r) is ``train(init(sizes, activations[v], seeds[s], initializer, output_scale=output_scale),
+    data, learning_rates[r], seeds[s], ...)`` (the same ``loss``, ``label_smoothing``, ``validation`` ...):
+    the same seed gives the same initial weights and the same mini-batch order whatever the rate and the
+    activation (a paired design). The arms of one activation are a stack with a leading
+    arm axis, stepped together by batched matrix products (``np.matmul`` over the arm axis) in
+    :func:`forward` and :func:`backward`; an arm whose output stops being finite is marked diverged and
+    dropped (no warning, no effect on the others). The tests check the result equals the arms trained one
+    by one with :func:`train` (to 1e-12). Returns a :class:`Sweep`; :func:`best_rates` picks each
+    activation's rate.
+    """
+    from threadpoolctl import threadpool_limits
+
+    sizes = _check_sizes(sizes)
+    acts = (activations,) if isinstance(activations, str) else tuple(activations)
+    if not acts:
+        raise ValueError("activations must name at least one activation")
+    for name in acts:
+        _check_activation(name, "activations")
+    rates = np.atleast_1d(np.asarray(learning_rates, dtype=np.float64))
+    if rates.ndim != 1 or rates.size == 0 or not np.all(np.isfinite(rates) & (rates > 0)):
+        raise ValueError(f"learning_rates must be a non-empty 1-D sequence of positive numbers, got {learning_rates!r}")
+    seeds = tuple(check_seed(s, "seeds") for s in (np.atleast_1d(seeds).tolist() if np.ndim(seeds) else [seeds]))
+    if not seeds:
+        raise ValueError("seeds must not be empty")
+    epochs, batch_size, momentum, loss, record_every, smoothing = _check_run(
+        epochs, batch_size, momentum, loss, record_every, label_smoothing
+    )
+    sets, n_classes = _split(data, validation, loss)
+    if sizes[0] != sets[0][0].shape[1] or sizes[-1] != n_classes:
+        raise ValueError(
+            f"sizes must start with {sets[0][0].shape[1]} inputs and end with {n_classes} outputs, got {sizes}"
+        )
+    x, y = sets[0]
+    V, S, R = len(acts), len(seeds), rates.size
+    A = V * S * R  # arm a = (v, s, r) in row-major order
+    arm_seed, arm_rate = np.tile(np.repeat(np.arange(S), R), V), np.tile(rates, V * S)
+    per_seed = [init(sizes, "linear", s, initializer, output_scale=output_scale) for s in seeds]
+    hidden = tuple(np.repeat(acts, S * R).tolist())
+    net = [
+        Dense(
+            np.tile(np.repeat(np.stack([n[i].W for n in per_seed]), R, axis=0), (V, 1, 1)),
+            np.tile(np.repeat(np.stack([n[i].b for n in per_seed]), R, axis=0), (V, 1)),
+            hidden if i < len(sizes) - 2 else "linear",
+        )
+        for i in range(len(sizes) - 1)
+    ]
+    state = {"net": net, "alive": np.arange(A), "velocity": [(0.0, 0.0)] * len(net)}
+    history, recorded, rngs = [], [], [np.random.default_rng(s) for s in seeds]
+    with threadpool_limits(1, user_api="blas"), np.errstate(all="ignore"):
+        for epoch in range(epochs + 1):
+            if epoch > 0:
+                orders = np.stack([rng.permutation(len(x)) for rng in rngs])
+                for first in range(0, len(x), batch_size):
+                    batch = orders[arm_seed[state["alive"]], first : first + batch_size]
+                    targets = _targets(y[batch], n_classes, loss)
+                    _sgd_step(state, x[batch], targets, arm_rate, loss, momentum, smoothing)
+            if epoch % record_every == 0 or epoch == epochs:
+                recorded.append(epoch)
+                h = np.full((6, A), np.nan)
+                if state["alive"].size:
+                    for j, (xs, ys) in enumerate(sets):
+                        scores = _scores(forward(state["net"], xs[None]).output, ys, n_classes, loss, smoothing)
+                        h[2 * j, state["alive"]], h[2 * j + 1, state["alive"]] = scores
+                history.append(h)
+    history = np.stack(history, axis=-1).reshape(6, V, S, R, -1)
+    params, alive = [], state["alive"]
+    for v in range(V):
+        params.append([])
+        for layer in state["net"]:
+            W, b = np.full((A,) + layer.W.shape[1:], np.nan), np.full((A,) + layer.b.shape[1:], np.nan)
+            W[alive], b[alive] = layer.W, layer.b
+            rows = slice(v * S * R, (v + 1) * S * R)
+            act = acts[v] if isinstance(layer.activation, tuple) else layer.activation
+            params[v].append(Dense(W[rows].reshape((S, R) + W.shape[1:]), b[rows].reshape((S, R) + b.shape[1:]), act))
+    dead = np.ones(A, dtype=bool)
+    dead[alive] = False
+    diverged = dead.reshape(V, S, R) | ~np.isfinite(history[0, ..., -1])
+    return Sweep(acts, seeds, rates, np.array(recorded), *history, params=params, diverged=diverged)
+
+
+def _sgd_step(state, x, y, arm_rate, loss, momentum, label_smoothing):
+    """One SGD (or momentum) step of the arms alive (batches x (A, B, n_0)); drops arms whose output is not finite."""
+    net, live = state["net"], state["alive"]
+    if live.size == 0:
+        return
+    fwd = forward(net, x)
+    ok = np.all(np.isfinite(fwd.output), axis=(-2, -1))
+    if not ok.all():  # drop the diverged arms (their NaNs would slow every later step)
+        keep = lambda arr: arr[ok] if np.ndim(arr) else arr  # noqa: E731
+        acts = [tuple(np.array(l.activation)[ok]) if isinstance(l.activation, tuple) else l.activation for l in net]
+        state["net"] = net = [Dense(keep(l.W), keep(l.b), act) for l, act in zip(net, acts)]
+        state["velocity"] = [(keep(a), keep(c)) for a, c in state["velocity"]]
+        state["alive"] = live = live[ok]
+        if live.size == 0:
+            return
+        x, y = x[ok], y[ok]
+        fwd = forward(net, x)
+    g = live.size * _output_gradient(
+        fwd.output, y, loss, label_smoothing
+    )  # ∂(Σ_arms J_arm)/∂a_L: each arm its own mean
+    eta = arm_rate[live]
+    for i, (layer, (dW, db)) in enumerate(zip(net, backward(net, fwd, g).grads)):
+        dW *= eta[:, None, None]  # η g, in place: the stack's own arrays (the arithmetic of train)
+        db *= eta[:, None]
+        if momentum:
+            vW, vb = state["velocity"][i]
+            vW, vb = momentum * vW - dW, momentum * vb - db  # v ← μ v − η g
+            state["velocity"][i] = (vW, vb)
+            np.add(layer.W, vW, out=layer.W)  # θ ← θ + v
+            np.add(layer.b, vb, out=layer.b)
+        else:
+            np.subtract(layer.W, dW, out=layer.W)  # θ ← θ − η g
+            np.subtract(layer.b, db, out=layer.b)
+
+
+def best_rates(result, metric="val_loss"):
+    r"""Each activation's best learning-rate index (shape (V,)), from the last record of ``metric``.
+
+    The score of a rate is the mean over seeds of the final ``metric`` (``"val_loss"``, ``"loss"``,
+    ``"test_loss"`` are minimized, ``"val_accuracy"``, ``"train_accuracy"``, ``"test_accuracy"``
+    maximized); a rate at which some seed diverged (or the metric is NaN) is excluded. Choose on the
+    validation split (``sweep(..., validation=0.2)``), report on the test set. ``ValueError`` if every
+    rate of an activation is excluded.
+    """
+    if not isinstance(result, Sweep):
+        raise ValueError(f"result must be a Sweep, got {type(result).__name__}")
+    names = ("val_loss", "loss", "test_loss", "val_accuracy", "train_accuracy", "test_accuracy")
+    if metric not in names:
+        raise ValueError(f"metric must be one of {names}, got {metric!r}")
+    final = getattr(result, metric)[..., -1]  # (V, S, R)
+    sign = 1.0 if metric.endswith("loss") else -1.0
+    bad = result.diverged.any(axis=1) | ~np.isfinite(final).all(axis=1)
+    score = np.where(bad, np.inf, sign * np.where(np.isfinite(final), final, 0.0).mean(axis=1))
+    if np.isinf(score).all(axis=1).any():
+        v = int(np.flatnonzero(np.isinf(score).all(axis=1))[0])
+        raise ValueError(f"result: every learning rate of {result.activations[v]!r} diverged or has no {metric}")
+    return np.argmin(score, axis=1)
