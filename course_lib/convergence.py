@@ -43,6 +43,8 @@ __all__ = [
     "sharpness_along_gd",
     "EdgeFacts",
     "edge_of_stability_facts",
+    "WindowFacts",
+    "edge_window_facts",
 ]
 
 
@@ -323,4 +325,57 @@ def edge_of_stability_facts(result, window=250, late=1000, every=None):
         late_max=float(np.max(tail)),
         loss_increases=int(np.sum(np.diff(result.values) > 0)),
         late_loss_drop=float(result.values[steps - late] - result.values[-1]),
+    )
+
+
+class WindowFacts(NamedTuple):
+    """λ_max at every step of a window, in units of 2/α (see :func:`edge_window_facts`)."""
+
+    floor: float
+    median: float
+    above: float
+    peak: float
+    period2_gap: float
+    spikes: int
+    rise_at_spikes: float
+    rise_elsewhere: float
+
+
+def edge_window_facts(result, start, stop, above=1.05, spike=2.0):
+    """What a :class:`SharpnessRun` sampled at *every* step ``start <= k < stop`` shows there.
+
+    With r_k = λ_max(θ_k) / (2/α):
+
+    * ``floor``, ``median``, ``peak`` -- min, median and max of r_k over the window;
+    * ``above`` -- the fraction of steps with r_k > ``above``;
+    * ``period2_gap`` -- max_k |r_{k+2} − r_k|, small for a two-step cycle;
+    * ``spikes`` -- the number of steps with r_k > ``spike``;
+    * ``rise_at_spikes``, ``rise_elsewhere`` -- the fraction of those steps, and of the others, after
+      which the loss rose, h(θ_{k+1}) > h(θ_k) (``nan`` for an empty set).
+
+    Raises ``ValueError`` unless every step of the window was sampled. Chapter 05, section 12.
+    """
+    start = check_scalar("start", start, low=0, integer=True)
+    stop = check_scalar("stop", stop, low=start + 3, integer=True)
+    ks = np.asarray(result.ks)
+    window = np.arange(start, stop)
+    if stop > len(result.values) - 1 or not np.all(np.isin(window, ks)):
+        raise ValueError(f"the run must be sampled at every step of [{start}, {stop}) and go beyond it")
+    ratio = np.asarray(result.sharpness)[np.searchsorted(ks, window)] * result.learning_rate / 2.0
+    values = np.asarray(result.values)
+    rose = values[window + 1] > values[window]
+    high = ratio > spike
+
+    def fraction(mask):
+        return float(np.mean(rose[mask])) if np.any(mask) else float("nan")
+
+    return WindowFacts(
+        floor=float(ratio.min()),
+        median=float(np.median(ratio)),
+        above=float(np.mean(ratio > above)),
+        peak=float(ratio.max()),
+        period2_gap=float(np.max(np.abs(ratio[2:] - ratio[:-2]))),
+        spikes=int(np.sum(high)),
+        rise_at_spikes=fraction(high),
+        rise_elsewhere=fraction(~high),
     )

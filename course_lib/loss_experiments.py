@@ -20,6 +20,7 @@ from course_lib.datasets import Dataset
 
 __all__ = [
     "held_out_split",
+    "max_margin",
     "source_lines",
     "keras_clipping",
     "route_losses",
@@ -43,6 +44,33 @@ def held_out_split(data):
     x = np.concatenate([data.x_train, data.x_test[:n_val]])
     y = np.concatenate([data.y_train, data.y_test[:n_val]])
     return Dataset(x, y, data.x_test[n_val:], data.y_test[n_val:], data.n_classes), n_val
+
+
+def max_margin(x, y):
+    r"""The hard-margin separator ŵ = argmin ‖w‖² subject to s_n wᵀx_n ≥ 1, s_n = 2 y_n − 1 ∈ {−1, 1}.
+
+    ``x`` (N, d) (a bias, if any, is a column of ones and is penalized like the other weights), ``y``
+    in {0, 1}. Soudry et al. (2018): gradient descent on the logistic loss of separable data has
+    w(t) = ŵ log t + O(1), so ‖w‖ grows by ‖ŵ‖ ln 10 per decade of steps and w/‖w‖ → ŵ/‖ŵ‖ (chapter
+    02). Solved by SLSQP; ``ValueError`` if the data are not linearly separable through the origin.
+    """
+    from scipy.optimize import minimize
+
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.ndim != 2 or y.shape != (len(x),) or not np.all((y == 0) | (y == 1)):
+        raise ValueError(f"x must be (N, d) and y (N,) in {{0, 1}}, got {x.shape} and {y.shape}")
+    sx = (2.0 * y - 1.0)[:, None] * x  # s_n x_n: the constraints are sx @ w >= 1
+    result = minimize(
+        lambda w: w @ w,
+        np.zeros(x.shape[1]),
+        jac=lambda w: 2.0 * w,
+        constraints={"type": "ineq", "fun": lambda w: sx @ w - 1.0, "jac": lambda w: sx},
+        method="SLSQP",
+        options={"ftol": 1e-14, "maxiter": 1000},
+    )
+    if not result.success or np.min(sx @ result.x) < 1.0 - 1e-8:
+        raise ValueError("x, y must be linearly separable (no separator with margin found)")
+    return result.x
 
 
 # --------------------------------------------------------------------------------------------------
@@ -102,9 +130,11 @@ def route_losses(margin=40.0, n_classes=10):
     r"""Keras's loss from probabilities (``from_logits=False``) at one margin, by the route that made them.
 
     Softmax routes into ``SparseCategoricalCrossentropy()`` (true class 0, class 1 ahead by
-    ``margin``) and sigmoid routes into ``BinaryCrossentropy()`` (target 1, logit −``margin``).
-    The exact loss is about ``margin``; a clipped route gives about −log(ε) = 16.118. Returns a
-    dict route name -> loss.
+    ``margin``) and sigmoid routes into ``BinaryCrossentropy()`` (target 1, logit −``margin``), all in
+    float64 (Keras's floatx here), plus one sigmoid computed in float32 and handed to the float64 loss:
+    the loss casts it, and a ``Cast`` between the sigmoid and the loss hides both the sigmoid's
+    ``_keras_logits`` and its operation type. The exact loss is about ``margin``; a clipped route gives
+    about −log(ε) = 16.118. Returns a dict route name -> loss.
     """
     import keras
     import tensorflow as tf
@@ -114,18 +144,19 @@ def route_losses(margin=40.0, n_classes=10):
     layer = keras.layers.Dense(n_classes, activation="softmax", use_bias=False, kernel_initializer="identity")
     softmax_net = keras.Sequential([keras.Input(shape=(n_classes,)), layer])
     averaged = tf.function(lambda t: cce(label, (tf.nn.softmax(t) + tf.nn.softmax(t)) / 2))
-    zb, one = tf.constant([[-margin]]), np.ones((1, 1))
+    zb, one = tf.constant(np.array([[-margin]])), np.ones((1, 1))  # float64, as the loss
     return {
         "Dense(activation='softmax') layer": float(cce(label, softmax_net(z))),
         "keras.activations.softmax, eager": float(cce(label, keras.activations.softmax(z))),
         "keras.ops.softmax, eager": float(cce(label, keras.ops.softmax(z))),
         "tf.nn.softmax inside tf.function": float(tf.function(lambda t: cce(label, tf.nn.softmax(t)))(z)),
+        "keras.activations.sigmoid -> BCE": float(bce(one, keras.activations.sigmoid(zb))),
+        "tf.sigmoid inside tf.function -> BCE": float(tf.function(lambda t: bce(one, tf.sigmoid(t)))(zb)),
         "tf.nn.softmax, eager": float(cce(label, tf.nn.softmax(z))),
         "NumPy softmax": float(cce(label, losses.softmax(z.numpy()))),
         "mean of 2 softmaxes in tf.function": float(averaged(z)),
-        "keras.activations.sigmoid -> BCE": float(bce(one, keras.activations.sigmoid(zb))),
-        "tf.sigmoid inside tf.function -> BCE": float(tf.function(lambda t: bce(one, tf.sigmoid(t)))(zb)),
         "tf.sigmoid, eager -> BCE": float(bce(one, tf.sigmoid(zb))),
+        "float32 keras sigmoid -> float64 BCE": float(bce(one, keras.activations.sigmoid(tf.cast(zb, "float32")))),
     }
 
 

@@ -57,57 +57,66 @@ def plot_logit_gradients(z, sigmoid_grads, margins, softmax_grads):
     return fig
 
 
-def plot_keras_clipping(margins, measured, cap, zero_from):
+def plot_keras_clipping(margins, measured, cap, zero_from, one_hot=None):
     r"""Loss (left) and |∂J/∂z_y| (right) of Keras's sparse cross-entropy against the margin:
-    ``measured`` as returned by ``loss_experiments.keras_clipping``; ``cap`` = −log ε is drawn
-    dotted, ``zero_from`` marks where the gradient from probabilities becomes exactly 0. Returns
-    the Figure."""
+    ``measured`` as returned by ``loss_experiments.keras_clipping``; ``one_hot`` (optional) the same
+    for ``CategoricalCrossentropy``, whose probability curves are added. ``cap`` = −log ε is drawn
+    dotted, ``zero_from`` marks where the sparse gradient from probabilities becomes exactly 0. The
+    gradient axis is symmetric-log (linear below 1e-12), so the e^{−s} trace and the exact zeros both
+    show. Returns the Figure."""
     import matplotlib.pyplot as plt
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6))
-    for k, (label, col) in enumerate((("from_logits=True", 0), ("probabilities (from_logits=False)", 2))):
-        ax1.plot(margins, measured[:, col], label=label, **_style(k))
-        ax2.plot(margins, measured[:, col + 1], label=label, **_style(k))
+    curves = [("from_logits=True", measured, 0), ("sparse, from probabilities", measured, 2)]
+    if one_hot is not None:
+        curves.append(("one-hot, from probabilities", np.asarray(one_hot), 2))
+    for k, (label, values, col) in enumerate(curves):
+        ax1.plot(margins, values[:, col], label=label, **_style(k))
+        ax2.plot(margins, values[:, col + 1], label=label, **_style(k))
     ax1.axhline(cap, color="0.4", linestyle=":", label=f"−log ε ≈ {cap:.3f}")
-    ax2.axvline(zero_from, color="0.4", linestyle=":", label=f"gradient exactly 0 from s = {zero_from:.2f}")
+    ax2.axvline(zero_from, color="0.4", linestyle=":", label=f"sparse: exactly 0 from s = {zero_from:.2f}")
     ax1.set(
         xlabel="margin s of a wrong class over the true class",
         ylabel="loss of the example",
-        title="Keras's sparse cross-entropy",
+        title="Keras's cross-entropy",
     )
+    ax2.set_yscale("symlog", linthresh=1e-12)
     ax2.set(
         xlabel="margin s of a wrong class over the true class",
-        ylabel="|∂J/∂z_y|",
-        ylim=(-0.05, 1.1),
+        ylabel="|∂J/∂z_y| (0, then log from 1e-12)",
+        ylim=(0, 3),
         title="Its gradient for the true logit",
     )
     ax1.legend(loc="upper left", fontsize=8)
-    ax2.legend(loc="center right", fontsize=8)
+    ax2.legend(loc="lower left", fontsize=7)
     return fig
 
 
 def plot_loss_comparison(panels, epochs):
-    r"""One panel per entry of ``panels`` = {title: {label: (seeds, epochs + 1) test accuracies}}:
-    mean over seeds with the min-max band, against ``epochs`` (0 = the initial network). Returns
-    the Figure."""
+    r"""One panel per entry of ``panels`` = {title: {label: (seeds, T) test accuracies}}: mean over
+    seeds with the min-max band, against ``epochs`` (0 = the initial network): one array for every
+    curve, or {title: {label: its epochs}} when the curves were recorded at different epochs.
+    Returns the Figure."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.8), sharey=True)
     for ax, (title, series) in zip(np.atleast_1d(axes), panels.items()):
-        styles = {label: _style(k) for k, label in enumerate(series)}
-        plot_curves(series, x=epochs, ylabel="test accuracy", title=title, ax=ax, styles=styles)
+        for k, (label, values) in enumerate(series.items()):
+            x = epochs[title][label] if isinstance(epochs, dict) else epochs
+            plot_curves({label: values}, x=x, ylabel="test accuracy", title=title, ax=ax, styles={label: _style(k)})
         ax.axhline(0.1, color="0.5", linestyle=":", label="chance")
         ax.set_ylim(0, 1)
         ax.legend(loc="lower right", fontsize=8)
     return fig
 
 
-def plot_reliability(probs, labels, n_bins=15, ax=None, title="Reliability diagram"):
+def plot_reliability(probs, labels, n_bins=15, ax=None, title="Reliability diagram", few=10):
     r"""Reliability diagram: accuracy per confidence bin as bars, the diagonal, the gap hatched, and
     each bin's count |B_m| written above its bar.
 
     The hatched red outline spans the gap between a bin's accuracy and its mean confidence (above
-    the bar: over-confident); the legend's title gives the ECE. Returns the Axes.
+    the bar: over-confident); the legend's title gives the ECE. Bins with fewer than ``few`` images
+    are drawn pale (their accuracy is mostly noise). Returns the Axes.
     """
     r = calibration.reliability(probs, labels, n_bins)
     ece = calibration.expected_calibration_error(probs, labels, n_bins)
@@ -115,7 +124,12 @@ def plot_reliability(probs, labels, n_bins=15, ax=None, title="Reliability diagr
     used = r.count > 0
     left, width = r.edges[:-1][used], np.diff(r.edges)[used]
     acc, conf = r.accuracy[used], r.confidence[used]
-    ax.bar(left, acc, width=width, align="edge", color="C0", edgecolor="k", linewidth=0.6, label="accuracy")
+    pale = r.count[used] < few
+    for k, (rows, shade) in enumerate(((~pale, 1.0), (pale, 0.3))):
+        label = "accuracy" if k == 0 else f"accuracy, < {few} images"
+        if rows.any():
+            ax.bar(left[rows], acc[rows], width=width[rows], align="edge", color="C0", alpha=shade, label=label)
+            ax.bar(left[rows], acc[rows], width=width[rows], align="edge", fill=False, edgecolor="k", linewidth=0.6)
     low, gap = np.minimum(acc, conf), np.abs(conf - acc)
     ax.bar(
         left,

@@ -86,19 +86,27 @@ def batch_norm(x, gamma, beta, eps=KERAS_EPSILON):
 
 def batch_norm_backward(dy, x, gamma, eps=KERAS_EPSILON):
     """(∂J/∂x, ∂J/∂γ, ∂J/∂β) of :func:`batch_norm` at x, given dy = ∂J/∂y (both (m, n))."""
+    return _backward(dy, x, gamma, eps, axis=0)
+
+
+def _backward(dy, x, gamma, eps, axis):
+    """The normalization's backward pass with the statistics over ``axis`` (0: batch norm, 1: layer norm).
+
+    With g = γ ⊙ dy = ∂J/∂x̂ and n values per statistic: ∂J/∂x = (n g − Σ g − x̂ ⊙ Σ g ⊙ x̂) / (n s).
+    """
     x = _batch(x)
     dy = _batch(dy, "dy")
     if dy.shape != x.shape:
         raise ValueError(f"dy must have the shape of x {x.shape}, got {dy.shape}")
     gamma = _feature_vector("gamma", gamma, x.shape[1])
-    x_hat, s = _normalize(x, 0, _eps(eps))
-    m = x.shape[0]
-    dbeta = dy.sum(axis=0)
-    dgamma = (dy * x_hat).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(s > 0, gamma / (m * np.where(s > 0, s, 1.0)), 0.0)
-    dx = scale * (m * dy - dbeta - x_hat * dgamma)
-    return dx, dgamma, dbeta
+    x_hat, s = _normalize(x, axis, _eps(eps))
+    n = x.shape[axis]
+    g = dy * gamma
+    total = g.sum(axis=axis, keepdims=True)
+    along = (g * x_hat).sum(axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):  # s = 0 only for a constant feature with ε = 0
+        dx = np.where(s > 0, (n * g - total - x_hat * along) / (n * np.where(s > 0, s, 1.0)), 0.0)
+    return dx, (dy * x_hat).sum(axis=0), dy.sum(axis=0)
 
 
 class RunningStats(NamedTuple):
@@ -145,13 +153,4 @@ def layer_norm(x, gamma, beta, eps=KERAS_EPSILON):
 
 def layer_norm_backward(dy, x, gamma, eps=KERAS_EPSILON):
     """(∂J/∂x, ∂J/∂γ, ∂J/∂β) of :func:`layer_norm`: the batch-norm formula with the roles of the axes swapped."""
-    x = _batch(x)
-    dy = _batch(dy, "dy")
-    if dy.shape != x.shape:
-        raise ValueError(f"dy must have the shape of x {x.shape}, got {dy.shape}")
-    gamma = _feature_vector("gamma", gamma, x.shape[1])
-    x_hat, s = _normalize(x, 1, _eps(eps))
-    n = x.shape[1]
-    g = dy * gamma  # ∂J/∂x̂
-    dx = (n * g - g.sum(axis=1, keepdims=True) - x_hat * (g * x_hat).sum(axis=1, keepdims=True)) / (n * s)
-    return dx, (dy * x_hat).sum(axis=0), dy.sum(axis=0)
+    return _backward(dy, x, gamma, eps, axis=1)

@@ -38,6 +38,7 @@ __all__ = [
     "plot_iterations_vs_kappa",
     "plot_quadratic_forms",
     "plot_sharpness",
+    "plot_sharpness_window",
     "plot_hessian_spectra",
     "animate_trajectories",
 ]
@@ -345,24 +346,66 @@ def plot_quadratic_forms(hessians, lim=2.0, levels=17):
     return fig
 
 
-def plot_sharpness(results, ax=None, title="Top Hessian eigenvalue along GD"):
+def plot_sharpness(results, ax=None, title="Top Hessian eigenvalue along GD", pairs=False):
     """λ_max(∇²h(θ_k)) · α/2 against k for each ``results[label]`` (a ``SharpnessRun``); returns the Axes.
 
     In these units the edge of stability 2/α is 1 for every run (dotted black line). Several runs
-    get different line styles and markers. Chapter 05, section 12 (Cohen et al. 2021).
+    get different line styles and markers. ``pairs=True``: the runs are sampled at pairs of
+    consecutive steps (k, k + 1); the smaller value of each pair is drawn as a line at k and the
+    larger one as faint markers of the same colour (joining k + 1 to the next k would draw a
+    saw-tooth). Chapter 05, section 12 (Cohen et al. 2021).
     """
     if not results:
         raise ValueError("results must hold at least one SharpnessRun")
     ax = new_axes(ax)
     for i, (label, result) in enumerate(results.items()):
+        ks = np.asarray(result.ks)
         ratio = np.asarray(result.sharpness) * result.learning_rate / 2.0
-        ax.plot(result.ks, ratio, label=label, lw=1.0, **_style(i, len(ratio)))
+        if not pairs:
+            ax.plot(ks, ratio, label=label, lw=1.0, **_style(i, len(ratio)))
+            continue
+        if ks.size % 2 or np.any(ks[1::2] - ks[0::2] != 1):
+            raise ValueError(f"{label}: pairs=True needs ks = k₁, k₁ + 1, k₂, k₂ + 1, ...")
+        pair = ratio.reshape(-1, 2)
+        style = _style(i, len(pair))
+        ax.plot(ks[0::2], pair.min(axis=1), label=f"{label}: lower of (k, k + 1)", lw=1.2, **style)
+        ax.plot(ks[0::2], pair.max(axis=1), ls="none", marker=style["marker"], ms=4,
+                color=style["color"], alpha=0.35, label=f"{label}: upper")
     ax.axhline(1.0, color="k", ls=":", lw=1.2, label="edge: λ_max = 2/α")
     ax.set_xlabel("iteration $k$")
     ax.set_ylabel(r"$\lambda_{\max}(H(\theta_k))\;/\;(2/\alpha)$")
     ax.set_title(title)
     ax.legend()
     return ax
+
+
+def plot_sharpness_window(result, start, stop, ax=None, title=None, style_index=0):
+    """λ_max · α/2 at every step ``start <= k < stop`` of a ``SharpnessRun``, and the loss on a twin axis.
+
+    The sharpness is drawn as markers joined by a line (left axis, the edge 2/α dotted at 1), the
+    loss h(θ_k) as a thin grey line (right axis). Returns ``(ax, twin)``. Chapter 05, section 12.
+    """
+    ks = np.asarray(result.ks)
+    window = np.arange(start, stop)
+    if window.size < 2 or not np.all(np.isin(window, ks)):
+        raise ValueError(f"the run must be sampled at every step of [{start}, {stop})")
+    ratio = np.asarray(result.sharpness)[np.searchsorted(ks, window)] * result.learning_rate / 2.0
+    ax = new_axes(ax)
+    style = _style(style_index, window.size)
+    style.update(markevery=1, ms=3)
+    ax.plot(window, ratio, lw=0.9, label=r"$\lambda_{\max}/(2/\alpha)$", **style)
+    ax.axhline(1.0, color="k", ls=":", lw=1.2)
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration $k$")
+    ax.set_ylabel(r"$\lambda_{\max}\;/\;(2/\alpha)$ (log)")
+    twin = ax.twinx()
+    twin.plot(window, np.asarray(result.values)[window], color="0.45", lw=1.0, ls="-",
+              label=r"loss $h(\theta_k)$")
+    twin.set_ylabel(r"loss $h(\theta_k)$", color="0.35")
+    twin.tick_params(axis="y", colors="0.35", labelsize=8)
+    if title is not None:
+        ax.set_title(title)
+    return ax, twin
 
 
 def plot_hessian_spectra(spectra, ax=None, linthresh=1e-4, title="Hessian spectrum"):

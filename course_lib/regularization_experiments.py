@@ -238,7 +238,10 @@ def train_mlp(
     heads = [(stack([i[2][j][0] for i in inits]), stack([i[2][j][1] for i in inits])) for j in range(len(tasks))]
     x, m = split.x_train, len(split.x_train)
     ys = [_labels(split.y_train, t) for t in tasks]
-    evals = [(split.x_val, [_labels(split.y_val, t) for t in tasks]), (split.x_test, [_labels(split.y_test, t) for t in tasks])]
+    evals = [
+        (split.x_val, [_labels(split.y_val, t) for t in tasks]),
+        (split.x_test, [_labels(split.y_test, t) for t in tasks]),
+    ]
     orders, extras = [np.random.default_rng(s) for s in seeds], [np.random.default_rng((s, 1)) for s in seeds]
     recorded, history = [], []
     from threadpoolctl import threadpool_limits
@@ -254,9 +257,13 @@ def train_mlp(
                     xb = images[arm_seed[:, None], batch] if (shift or noise) else x[batch]
                     masks = None
                     if dropout:
-                        masks = np.stack([regularization.dropout_mask((batch.shape[1], hidden), dropout, r) for r in extras])
+                        masks = np.stack(
+                            [regularization.dropout_mask((batch.shape[1], hidden), dropout, r) for r in extras]
+                        )
                         masks = masks[arm_seed]
-                    W1, b1, heads = _step((W1, b1, heads), xb, [y[batch] for y in ys], arm_rate, dropout, weight_decay, masks)
+                    W1, b1, heads = _step(
+                        (W1, b1, heads), xb, [y[batch] for y in ys], arm_rate, dropout, weight_decay, masks
+                    )
             if epoch % record_every == 0 or epoch == epochs:
                 recorded.append(epoch)
                 history.append([_scores(W1, b1, heads, xe, ye) for xe, ye in evals])

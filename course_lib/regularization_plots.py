@@ -34,9 +34,13 @@ def plot_capacity(x_train, y_train, grid, truth, fits, fit_degrees, degrees, tra
         ax1.plot(grid, curve, color=color, linestyle=style, label=f"degree {d}")
     ax1.set(xlabel="x", ylabel="y", ylim=(-1.0, 2.5), title="Least-squares polynomials")
     ax1.legend(fontsize=8, loc="upper center", ncol=2)
-    ax2.plot(degrees, train_mse, "o-", color="C0", label="training error")
+    floor = 1e-4  # an interpolating fit's training error (0 to rounding) is drawn on the floor
+    ax2.plot(degrees, np.maximum(train_mse, floor), "o-", color="C0", label="training error")
     ax2.plot(degrees, test_mse, "s--", color="C3", label="test error")
+    ax2.axhline(floor, color="0.6", linestyle=":", linewidth=1)
+    ax2.text(0, floor * 1.5, "0 (to rounding) drawn here", fontsize=8, color="0.4")
     ax2.set(xlabel="degree (capacity)", ylabel="mean squared error", yscale="log", title="Error against capacity")
+    ax2.set_ylim(floor / 2, None)
     ax2.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -86,7 +90,7 @@ def plot_filters(s, gd, ridge, ks, learning_rate):
     ridge with λ = 1/(kα) (dashed), one colour per k in ``ks``; rows of ``gd``/``ridge`` are the k's."""
     fig, (ax,) = _figure(1, 6.4, 3.8)
     for (color, _, marker), k, g, r in zip(STYLES, ks, gd, ridge):
-        ax.plot(s, g, color=color, linestyle="-", label=f"GD, k = {k} steps")
+        ax.plot(s, g, color=color, linestyle="-", marker=marker, markevery=40, markersize=4, label=f"GD, k = {k} steps")
         ax.plot(s, r, color=color, linestyle="--", label=f"ridge, λ = 1/(kα) = {1 / (k * learning_rate):g}")
     ax.axvline(1 / learning_rate, color="0.5", linestyle=":", linewidth=1)
     ax.text(1 / learning_rate, 0.05, " αs = 1", fontsize=8)

@@ -107,6 +107,18 @@ def test_sigmoid_derivative_peaks_at_one_quarter_at_zero():
     np.testing.assert_allclose(d, A.sigmoid(z) * (1 - A.sigmoid(z)), atol=1e-16)
 
 
+def test_sigmoid_equals_the_two_branch_formula_to_full_relative_precision():
+    # independent computation: e = exp(-|z|), σ = 1/(1 + e) for z >= 0 and e/(1 + e) below
+    z = np.concatenate([np.linspace(-700, 700, 14001), [-1000.0, 0.0, 1000.0]])  # no subnormals
+    e = np.exp(-np.abs(z))
+    two_branch = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    s = A.sigmoid(z)
+    np.testing.assert_allclose(s, two_branch, rtol=4e-16, atol=0)
+    assert A.sigmoid(-1000.0) == 0.0 and A.sigmoid(1000.0) == 1.0
+    assert A.sigmoid(-700.0) == pytest.approx(math.exp(-700.0), rel=1e-14)  # no cancellation
+    assert np.asarray(A.sigmoid([0.5])).dtype == np.float64
+
+
 def test_tanh_is_a_rescaled_sigmoid():
     z = np.linspace(-20, 20, 4001)
     np.testing.assert_allclose(A.tanh(z), 2 * A.sigmoid(2 * z) - 1, atol=1e-15)

@@ -46,6 +46,8 @@ def test_keras_clipping_facts():
     routes = X.route_losses(40.0)
     assert routes["tf.nn.softmax inside tf.function"] == pytest.approx(40.0)
     assert routes["tf.nn.softmax, eager"] == pytest.approx(-np.log(eps), abs=1e-5)
+    assert routes["keras.activations.sigmoid -> BCE"] == pytest.approx(40.0)  # float64 logits: recovered
+    assert routes["float32 keras sigmoid -> float64 BCE"] == pytest.approx(-np.log(eps), abs=1e-5)  # cast: clipped
 
 
 def test_tape_logit_derivatives_of_a_categorical_output():
@@ -53,3 +55,24 @@ def test_tape_logit_derivatives_of_a_categorical_output():
     g, h = X.tape_logit_derivatives("categorical", z, np.eye(3)[0])
     p = np.exp(z) / np.exp(z).sum()
     assert np.allclose(g, p - np.eye(3)[0], atol=1e-14) and np.allclose(h, np.diag(p) - np.outer(p, p), atol=1e-14)
+
+
+def test_max_margin_satisfies_the_kkt_conditions():
+    """ŵ is optimal iff ŵ = Σ α_n s_n x_n with α ≥ 0 on the support vectors (margin 1): checked by NNLS."""
+    from scipy.optimize import nnls
+
+    rng = np.random.default_rng(1)
+    x = np.c_[np.concatenate([rng.normal(size=(20, 2)) + 2, rng.normal(size=(20, 2)) - 2]), np.ones(40)]
+    y = np.r_[np.ones(20), np.zeros(20)]
+    w = X.max_margin(x, y)
+    margins = (2 * y - 1) * (x @ w)
+    assert margins.min() == pytest.approx(1.0, abs=1e-8)
+    support = margins < 1 + 1e-6
+    alpha, residual = nnls(((2 * y - 1)[:, None] * x)[support].T, w)
+    assert residual < 1e-6 * np.linalg.norm(w) and alpha.max() > 0
+    # any other separator with margin >= 1 is longer: e.g. the scaled difference of the class means
+    d = np.r_[x[:20, :2].mean(0) - x[20:, :2].mean(0), 0.0]
+    d /= ((2 * y - 1) * (x @ d)).min()
+    assert np.linalg.norm(d) > np.linalg.norm(w)
+    with pytest.raises(ValueError, match="separable"):
+        X.max_margin(np.array([[1.0], [1.0]]), np.array([1, 0]))

@@ -121,3 +121,64 @@ def test_early_stopping_matches_keras_rule():
 def test_bad_arguments_name_the_parameter(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_ensemble_terms_measure_v_and_c_and_satisfy_the_identity():
+    rng = np.random.default_rng(11)
+    errors = rng.normal(size=(4, 30, 3))
+    v, c, err = reg.ensemble_terms(errors)
+    flat = errors.reshape(4, -1)
+    pairs = [np.mean(flat[i] * flat[j]) for i in range(4) for j in range(4) if i != j]
+    assert v == pytest.approx(np.mean(flat**2))
+    assert c == pytest.approx(np.mean(pairs))
+    assert err == pytest.approx(np.mean(flat.mean(axis=0) ** 2))
+    assert err == pytest.approx(reg.ensemble_error(v, c, 4), rel=1e-12)
+    with pytest.raises(ValueError, match="errors"):
+        reg.ensemble_terms(np.ones((1, 5)))
+
+
+def test_all_masks_enumerate_every_binary_vector_once():
+    masks = reg.all_masks(4)
+    assert masks.shape == (16, 4)
+    assert len({tuple(m) for m in masks}) == 16 and set(np.unique(masks)) == {0.0, 1.0}
+    assert np.all(masks.mean(axis=0) == 0.5)
+    with pytest.raises(ValueError, match="n"):
+        reg.all_masks(0)
+
+
+def test_normalized_geometric_mean_of_softmax_members_is_weight_scaling():
+    rng = np.random.default_rng(12)
+    W, b, x = rng.normal(size=(6, 3)), rng.normal(size=3), rng.normal(size=6)
+    logits = (reg.all_masks(6) * x) @ W + b
+    probs = np.exp(logits - logits.max(-1, keepdims=True))
+    probs /= probs.sum(-1, keepdims=True)
+    expected = np.exp(x @ W / 2 + b)
+    np.testing.assert_allclose(reg.normalized_geometric_mean(probs), expected / expected.sum(), rtol=1e-12)
+    # two members, brute force: sqrt(p q) renormalized; weights (1, 0) select the first member
+    p, q = np.array([0.2, 0.8]), np.array([0.6, 0.4])
+    g = np.sqrt(p * q)
+    np.testing.assert_allclose(reg.normalized_geometric_mean(np.stack([p, q])), g / g.sum(), rtol=1e-12)
+    np.testing.assert_allclose(reg.normalized_geometric_mean(np.stack([p, q]), [1.0, 0.0]), p, rtol=1e-12)
+    with pytest.raises(ValueError, match="weights"):
+        reg.normalized_geometric_mean(np.stack([p, q]), [0.5, 0.6])
+    with pytest.raises(ValueError, match="probs"):
+        reg.normalized_geometric_mean(np.stack([p, np.array([1.0, 0.0])]))
+
+
+def test_lasso_satisfies_the_optimality_conditions_and_matches_scipy():
+    rng = np.random.default_rng(13)
+    X, y = rng.normal(size=(40, 5)), rng.normal(size=40)
+    lam = 0.15
+    theta = reg.lasso(X, y, lam, steps=5000)
+    grad = X.T @ (X @ theta - y) / 40
+    on = theta != 0
+    np.testing.assert_allclose(grad[on], -lam * np.sign(theta[on]), atol=1e-8)  # KKT, nonzeros
+    assert np.all(np.abs(grad[~on]) <= lam + 1e-8) and (~on).any()  # KKT at the exact zeros
+
+    def objective(t):
+        return np.sum((X @ t - y) ** 2) / 80 + lam * np.sum(np.abs(t))
+
+    best = optimize.minimize(objective, np.zeros(5), method="Powell", options={"xtol": 1e-10, "ftol": 1e-14})
+    assert objective(theta) <= best.fun + 1e-10
+    with pytest.raises(ValueError, match="lam"):
+        reg.lasso(X, y, -1.0)

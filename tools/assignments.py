@@ -468,8 +468,12 @@ def _with_outputs(student, source):
     return nb
 
 
-def student_book(root: Path | str = ROOT, html_out: Path | str | None = None) -> Path:
+def student_book(root: Path | str = ROOT, html_out: Path | str | None = None, builder: str = "html") -> Path:
     """Build the book from the student notebooks into ``_build/html-student`` (no solutions).
+
+    ``builder="pdflatex"`` builds the student PDF instead (``make pdf STUDENT=1``): the same sources through
+    Jupyter Book's LaTeX builder, the LaTeX source searched for solution lines, and the PDF copied to
+    ``_build/pdf-student/book.pdf`` (the returned path).
 
     The sources (``_config.yml``, ``_toc.yml``, pages, ``_ext``) are copied to
     ``_build/book-student/``, each chapter replaced by its student notebook (with the stored outputs
@@ -479,6 +483,8 @@ def student_book(root: Path | str = ROOT, html_out: Path | str | None = None) ->
     """
     import nbformat
 
+    if builder not in ("html", "pdflatex"):
+        raise ValueError(f"builder must be 'html' or 'pdflatex', got {builder!r}")
     root = Path(root)
     html_out = Path(html_out) if html_out is not None else root / "_build" / "html-student"
     src = root / "_build" / "book-student"
@@ -513,17 +519,13 @@ def student_book(root: Path | str = ROOT, html_out: Path | str | None = None) ->
     text = config.read_text()
     text = re.sub(r"^title: (.*)$", r"title: \1 (student edition)", text, count=1, flags=re.M)
     config.write_text(text)
-    command = [
-        str(Path(sys.executable).parent / "jupyter-book"),
-        "build",
-        str(src),
-        "--warningiserror",
-        "--nitpick",
-        "--keep-going",
-    ]
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(src), "--keep-going"]
+    command += ["--builder", "pdflatex"] if builder == "pdflatex" else ["--warningiserror", "--nitpick"]
     run = subprocess.run(command, capture_output=True, text=True)
     if run.returncode != 0:
         raise RuntimeError(f"the student book failed to build:\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}")
+    if builder == "pdflatex":
+        return _student_pdf(root, src)
     leaks = {}
     for path in chapters(root):
         page = src / "_build" / "html" / "chapters" / f"{path.stem}.html"
@@ -538,14 +540,41 @@ def student_book(root: Path | str = ROOT, html_out: Path | str | None = None) ->
     return html_out
 
 
+def _student_pdf(root: Path, src: Path) -> Path:
+    """Check the student book's LaTeX source for solution lines, then copy its PDF to _build/pdf-student."""
+    import nbformat
+
+    latex = src / "_build" / "latex"
+    tex = "\n".join(p.read_text(errors="replace") for p in latex.glob("*.tex"))
+    text = re.sub(r"\\([_{}%$&#])", r"\1", tex)  # LaTeX escapes of the characters code uses
+    leaks = {}
+    for path in chapters(root):
+        found = leaked_lines(nbformat.read(path, as_version=4), text)
+        if found:
+            leaks[path.stem] = found
+    if leaks:
+        raise RuntimeError(f"solution text reached the student PDF: {leaks}")
+    pdfs = sorted(latex.glob("*.pdf"))
+    if not pdfs:
+        raise RuntimeError(f"the student PDF was not made; see {latex}")
+    out = root / "_build" / "pdf-student" / "book.pdf"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(pdfs[0], out)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.assignments", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", help="chapters (default: every chapter)")
     parser.add_argument("--no-run-tests", action="store_true", help="skip otter's solution-vs-test check")
     parser.add_argument("--book-student", action="store_true", help="build _build/html-student instead")
+    parser.add_argument(
+        "--builder", choices=("html", "pdflatex"), default="html", help="with --book-student: HTML or the PDF"
+    )
     args = parser.parse_args(argv)
     if args.book_student:
-        print(f"student book: {student_book()}/index.html")
+        out = student_book(builder=args.builder)
+        print(f"student book: {out}/index.html" if args.builder == "html" else f"student PDF: {out}")
         return 0
     paths = [Path(p) for p in args.notebooks] or chapters(ROOT)
     total = time.perf_counter()
