@@ -18,10 +18,14 @@ the chapter's exercises write, and reads it with that convention; every evaluati
   on [0, 1] and t^k as a ReLU network of depth k and width 2.
 * :func:`square_network` -- Yarotsky's (2017) deep network for x² on [0, 1]:
   f_m(x) = x − Σ_{s=1}^{m} t^s(x) / 4^s, depth m, width 3, error exactly 4^{−m−1}.
+* :func:`square_one_layer` -- the best one-hidden-layer network of n units for x² on [0, 1]: a flat
+  piece, then n shifted secants, sup error 1/(2(2n + 1)²).
 * :func:`bump_network` -- a two-hidden-layer ReLU network with compact support in 2-D,
   ReLU(1 − |x_1| − |x_2|) (one hidden layer cannot make any compactly supported function but 0).
 * :func:`fit_sweep` -- full-batch Adam on the mean squared error for a grid of seeds × learning rates,
-  all arms in one stacked computation through ``networks.forward`` / ``networks.backward``.
+  all arms in one stacked computation through ``networks.forward`` / ``networks.backward``;
+  :func:`best_rate` picks the tuned rate (the smallest median final loss over the seeds, among the
+  rates at which no seed diverged).
 """
 
 from __future__ import annotations
@@ -40,8 +44,9 @@ __all__ = [
     "tent_map",
     "tent_map_network",
     "square_network",
+    "square_one_layer",
     "bump_network",
-    "Sweep",
+    "FitSweep",
     "stack",
     "arm",
     "fit_sweep",
@@ -161,6 +166,25 @@ def square_network(m):
     return _relu_net(layers)
 
 
+def square_one_layer(n):
+    r"""A one-hidden-layer ReLU network of ``n`` units for x² on [0, 1] with sup error 1/(2(2n + 1)²).
+
+    With h = 2/(2n + 1): the constant h²/8 on [0, h/2], then on each of the n pieces
+    [h/2 + jh, h/2 + (j + 1)h] the secant of x² shifted down by h²/8 (unit j, weight 1 and bias
+    −(h/2 + jh), switches on at the start of piece j). The error equioscillates between ±h²/8 at 0,
+    at the knots and at the pieces' midpoints. n units make at most n + 1 pieces on [0, 1], and any
+    continuous piecewise-linear function with P pieces is at least 1/(8P²) from x² (one piece has
+    length ≥ 1/P, and the best line on an interval of length L is L²/8 away), so no n units do
+    better than 1/(8(n + 1)²).
+    """
+    n = check_scalar("n", n, low=1, integer=True)
+    h = 2.0 / (2 * n + 1)
+    knots = h / 2 + h * np.arange(n + 1)  # knots[-1] = 1
+    slopes = knots[1:] + knots[:-1]  # the secant slopes of x² on each piece
+    jumps = np.diff(slopes, prepend=0.0)
+    return _relu_net([(np.ones((1, n)), -knots[:-1]), (jumps[:, None], np.array([h**2 / 8]))])
+
+
 def bump_network():
     r"""ReLU(1 − |x_1| − |x_2|): a 2-D pyramid supported on the square |x_1| + |x_2| ≤ 1, two hidden layers.
 
@@ -171,10 +195,11 @@ def bump_network():
     return _relu_net([(W1, np.zeros(4)), (-np.ones((4, 1)), np.ones(1)), (np.ones((1, 1)), np.zeros(1))])
 
 
-class Sweep(NamedTuple):
+class FitSweep(NamedTuple):
     """:func:`fit_sweep`'s result: ``steps`` (T,) the recorded steps, ``losses`` (T, S, R) the training
-    MSE of each seed × learning rate, ``net`` the final networks stacked with W of shape (S, R, n_in, n_out),
-    ``learning_rates`` (R,)."""
+    MSE of each seed × learning rate (axis order: step, seed, rate; ``networks.Sweep.loss`` is
+    (V, S, R, T) instead), ``net`` the final networks stacked with W of shape (S, R, n_in, n_out),
+    ``learning_rates`` (R,). A diverged arm's loss is inf or NaN from then on."""
 
     steps: np.ndarray
     losses: np.ndarray
@@ -203,7 +228,9 @@ def fit_sweep(nets, x, y, learning_rates, steps, record_every=100, beta1=0.9, be
     (``networks.forward`` / ``networks.backward`` with W of shape (S, R, n_in, n_out)). Adam in the
     lecture form m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², θ ← θ − α m̂/(√v̂ + ε), m̂ = m/(1 − β₁ᵗ),
     v̂ = v/(1 − β₂ᵗ) (``optimizers.Adam``; ε = 1e-7 as in Keras). Records J at step 0 and every
-    ``record_every`` steps up to ``steps``. Returns :class:`Sweep`.
+    ``record_every`` steps up to ``steps``. The arms are independent: an arm that diverges carries inf
+    or NaN from then on and leaves the others unchanged (:func:`best_rate` skips its rate). Returns
+    :class:`FitSweep`.
     """
     nets = [as_network(n, f"nets[{i}]") for i, n in enumerate(nets)]
     rates = np.asarray(learning_rates, dtype=np.float64)
@@ -239,10 +266,17 @@ def fit_sweep(nets, x, y, learning_rates, steps, record_every=100, beta1=0.9, be
                 step = (m[i] / (1 - beta1 ** (k + 1))) / (np.sqrt(v[i] / (1 - beta2 ** (k + 1))) + eps)
                 params[i] = params[i] - (alpha if g.ndim == 3 else alpha[..., None]) * step
             net = [networks.Dense(params[2 * i], params[2 * i + 1], L.activation) for i, L in enumerate(net)]
-    return Sweep(np.array(recorded), np.array(history), net, rates)
+    return FitSweep(np.array(recorded), np.array(history), net, rates)
 
 
 def best_rate(sweep):
-    """Index of the learning rate whose final loss has the smallest median over the seeds (robust to a
-    seed that collapses at every rate)."""
-    return int(np.argmin(np.median(sweep.losses[-1], axis=0)))
+    """The tuned rate: the index of the learning rate whose final loss has the smallest median over
+    the seeds, among the rates at which every seed's final loss is finite (a rate where any seed
+    diverged is excluded). The median, so that one seed that collapses at every rate does not choose
+    the rate. Raises ``ValueError`` if every rate has a diverged seed."""
+    final = np.asarray(sweep.losses)[-1]
+    ok = np.all(np.isfinite(final), axis=0)
+    if not ok.any():
+        raise ValueError("every learning rate has a diverged (non-finite) arm")
+    medians = np.where(ok, np.median(np.where(np.isfinite(final), final, 0.0), axis=0), np.inf)
+    return int(np.argmin(medians))

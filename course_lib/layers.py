@@ -257,6 +257,7 @@ def activation_sweep(
     pieces=2,
     initial_weights=None,
     record_every=1,
+    record_epochs=None,
 ):
     r"""Train S × R :func:`activation_mlp` networks (seeds × learning rates) with plain SGD, as one computation.
 
@@ -271,6 +272,9 @@ def activation_sweep(
     :mod:`course_lib.networks` does not have) by their own stacked pass here (the arms
     of one seed share their initial weights and batches: a paired design). ``initial_weights``
     (optional) replaces the seeded start: a list in ``get_weights()`` order with leading axes (S, R).
+    The losses are recorded at initialization, after every ``record_every``-th epoch and after the last;
+    ``record_epochs`` (a sequence of epochs, optional) replaces ``record_every``: recorded then, and after
+    the last epoch (each record is a pass over both sets, so fewer records are faster).
 
     Returns a :class:`Sweep` with the whole-set losses and accuracies after every epoch. A diverged
     arm (non-finite loss) is marked in ``Sweep.diverged`` and does not affect the other arms.
@@ -294,6 +298,11 @@ def activation_sweep(
     epochs = check_scalar("epochs", epochs, low=1, integer=True)
     batch_size = check_scalar("batch_size", batch_size, low=1, integer=True)
     record_every = check_scalar("record_every", record_every, low=1, integer=True)
+    if record_epochs is None:
+        recorded = set(range(record_every, epochs + 1, record_every)) | {epochs}
+    else:
+        recorded = {check_scalar("record_epochs", e, low=1, high=epochs, integer=True) for e in record_epochs}
+        recorded.add(epochs)
     if isinstance(hidden, (int, np.integer)):
         hidden = (hidden,)
     hidden = tuple(check_scalar("hidden", h, low=1, integer=True) for h in hidden)
@@ -348,7 +357,7 @@ def activation_sweep(
                 finite = np.all(np.isfinite(logits), axis=(1, 2))
                 if not finite.all():
                     alive, weights = alive[finite], [w[finite] for w in weights]
-            if epoch % record_every == 0 or epoch == epochs:
+            if epoch in recorded:
                 history.append(record())
     for f, w in zip(final, weights):
         f[alive] = w

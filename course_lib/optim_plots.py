@@ -369,8 +369,16 @@ def plot_sharpness(results, ax=None, title="Top Hessian eigenvalue along GD", pa
         pair = ratio.reshape(-1, 2)
         style = _style(i, len(pair))
         ax.plot(ks[0::2], pair.min(axis=1), label=f"{label}: lower of (k, k + 1)", lw=1.2, **style)
-        ax.plot(ks[0::2], pair.max(axis=1), ls="none", marker=style["marker"], ms=4,
-                color=style["color"], alpha=0.35, label=f"{label}: upper")
+        ax.plot(
+            ks[0::2],
+            pair.max(axis=1),
+            ls="none",
+            marker=style["marker"],
+            ms=4,
+            color=style["color"],
+            alpha=0.35,
+            label=f"{label}: upper",
+        )
     ax.axhline(1.0, color="k", ls=":", lw=1.2, label="edge: λ_max = 2/α")
     ax.set_xlabel("iteration $k$")
     ax.set_ylabel(r"$\lambda_{\max}(H(\theta_k))\;/\;(2/\alpha)$")
@@ -379,11 +387,13 @@ def plot_sharpness(results, ax=None, title="Top Hessian eigenvalue along GD", pa
     return ax
 
 
-def plot_sharpness_window(result, start, stop, ax=None, title=None, style_index=0):
+def plot_sharpness_window(result, start, stop, ax=None, title=None, style_index=0, labels=(True, True)):
     """λ_max · α/2 at every step ``start <= k < stop`` of a ``SharpnessRun``, and the loss on a twin axis.
 
     The sharpness is drawn as markers joined by a line (left axis, the edge 2/α dotted at 1), the
-    loss h(θ_k) as a thin grey line (right axis). Returns ``(ax, twin)``. Chapter 05, section 12.
+    loss h(θ_k) as a thin grey line (right axis). ``labels``: whether to write the left and the
+    right axis label (side-by-side panels need them only on the outside). Returns ``(ax, twin)``.
+    Chapter 05, section 12.
     """
     ks = np.asarray(result.ks)
     window = np.arange(start, stop)
@@ -395,13 +405,13 @@ def plot_sharpness_window(result, start, stop, ax=None, title=None, style_index=
     style.update(markevery=1, ms=3)
     ax.plot(window, ratio, lw=0.9, label=r"$\lambda_{\max}/(2/\alpha)$", **style)
     ax.axhline(1.0, color="k", ls=":", lw=1.2)
-    ax.set_yscale("log")
     ax.set_xlabel("iteration $k$")
-    ax.set_ylabel(r"$\lambda_{\max}\;/\;(2/\alpha)$ (log)")
+    if labels[0]:
+        ax.set_ylabel(r"$\lambda_{\max}\;/\;(2/\alpha)$")
     twin = ax.twinx()
-    twin.plot(window, np.asarray(result.values)[window], color="0.45", lw=1.0, ls="-",
-              label=r"loss $h(\theta_k)$")
-    twin.set_ylabel(r"loss $h(\theta_k)$", color="0.35")
+    twin.plot(window, np.asarray(result.values)[window], color="0.45", lw=1.0, ls="-", label=r"loss $h(\theta_k)$")
+    if labels[1]:
+        twin.set_ylabel(r"loss $h(\theta_k)$", color="0.35")
     twin.tick_params(axis="y", colors="0.35", labelsize=8)
     if title is not None:
         ax.set_title(title)

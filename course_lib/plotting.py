@@ -182,10 +182,12 @@ def plot_layer_norms(
     return ax
 
 
-def plot_rate_sweep(values, rates, ylabel="final training loss", title="", ax=None, logy=True):
+def plot_rate_sweep(values, rates, ylabel="final training loss", title="", ax=None, logy=True, ylim=None):
     r"""Each ``values[label]`` (seeds × rates; NaN marks a diverged run) against the learning ``rates`` on a
     log x axis: the mean over the seeds that did not diverge (geometric with ``logy``), the min-max band,
-    and a cross at every rate where some seed diverged. Returns the Axes."""
+    and a cross on the top edge of the axes (not at a loss value) at every rate where some seed diverged,
+    nudged sideways per arm so that the crosses of several arms at one rate stay apart. ``ylim``
+    (optional) clips the y range, e.g. against one arm's stalled band. Returns the Axes."""
     values = _check_series(values, "values", runs=True)
     rates = np.asarray(rates, dtype=np.float64)
     ax = new_axes(ax)
@@ -197,15 +199,25 @@ def plot_rate_sweep(values, rates, ylabel="final training loss", title="", ax=No
         marker, linestyle = STYLES[i % len(STYLES)]
         (line,) = ax.plot(rates[ok], _mean(runs[:, ok], logy), marker=marker, linestyle=linestyle, label=label)
         ax.fill_between(rates[ok], runs[:, ok].min(axis=0), runs[:, ok].max(axis=0), color=line.get_color(), alpha=0.15)
-        if not ok.all():  # a cross just above the arm's highest finite value
-            top = runs[:, ok].max() * (2.0 if logy else 1.05) if ok.any() else 1.0
-            ax.plot(rates[~ok], np.full((~ok).sum(), top), "x", color=line.get_color(), markersize=8)
+        if not ok.all():  # x in data coordinates (nudged per arm), y in axes coordinates: the top edge
+            nudge = 1.04 ** (i - (len(values) - 1) / 2)
+            ax.plot(
+                rates[~ok] * nudge,
+                np.full((~ok).sum(), 0.965),
+                "x",
+                color=line.get_color(),
+                markersize=7,
+                transform=ax.get_xaxis_transform(),
+                clip_on=False,
+            )
     ax.set_xscale("log")
     ax.xaxis.set_minor_formatter("")
     if logy:
         ax.set_yscale("log")
     ax.set_xticks(rates, [f"{r:g}" for r in rates])
-    ax.set_xlabel("learning rate (× marks a rate where some seed diverged)")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.set_xlabel("learning rate (× on top: some seed diverged)")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(fontsize=8)

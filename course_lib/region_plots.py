@@ -9,8 +9,9 @@ r"""Figures of chapter 03: ReLU networks by hand, their regions, and what traini
 * :func:`plot_tent` -- t^k and the counts of pieces and units against the depth k.
 * :func:`plot_square` -- x² by depth (Yarotsky) and by width (the interpolant): error against units.
 * :func:`plot_region_counts` -- region counts of random networks against the bounds.
-* :func:`plot_training` -- loss against steps per architecture (mean and min-max over seeds) and the
-  final loss per seed; :func:`plot_tent_training` -- the same for the tent map t^4, with the fits.
+* :func:`plot_training` -- loss against steps per architecture (median and interquartile band over the
+  seeds, stuck seeds as their own thin lines) and the final loss per seed;
+  :func:`plot_tent_training` -- the same for the tent map t^4, with the fits.
 
 Single-panel helpers take ``ax=None`` and return the Axes; the others return the Figure.
 """
@@ -119,6 +120,7 @@ def plot_layer_boundaries(layers, box=(-1.0, 1.0, -1.0, 1.0), ax=None, title="")
         ax.add_collection(LineCollection(segments, colors=color, linestyles=style, linewidths=1.6))
         ax.plot([], [], color=color, linestyle=style, label=f"layer {l + 1} switches")
     _square_axes(ax, regions, title)
+    ax.set_xticks(np.linspace(box[0], box[1], 5))
     ax.legend(fontsize=8, loc="upper right", framealpha=0.9)
     return ax
 
@@ -126,7 +128,7 @@ def plot_layer_boundaries(layers, box=(-1.0, 1.0, -1.0, 1.0), ax=None, title="")
 def plot_bump(box=(-2.0, 2.0, -2.0, 2.0), n=201):
     r"""Two panels: ReLU(1 − |x₁| − |x₂|) (two hidden layers, :func:`course_lib.approximation.bump_network`)
     and the same network without its second ReLU, 1 − |x₁| − |x₂| (one hidden layer), whose ridges run
-    to infinity; the 0 level in black. Returns the Figure."""
+    to infinity; the 0 level in black; one colour bar (integer ticks) for both panels. Returns the Figure."""
     import matplotlib.pyplot as plt
 
     g1, g2 = np.meshgrid(np.linspace(box[0], box[1], n), np.linspace(box[2], box[3], n))
@@ -134,14 +136,14 @@ def plot_bump(box=(-2.0, 2.0, -2.0, 2.0), n=201):
     bump = ap.relu_network(ap.bump_network(), points).reshape(g1.shape)
     (W1, b1), (W2, b2) = [(layer.W, layer.b) for layer in ap.bump_network()[:2]]
     one_layer = ap.relu_network([(W1, b1), (W2, b2)], points).reshape(g1.shape)
-    fig, axes = plt.subplots(1, 2, figsize=(9, 4), dpi=DPI)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4), dpi=DPI, layout="constrained")
     titles = ["two hidden layers: ReLU(1 − |x₁| − |x₂|)", "one hidden layer: 1 − |x₁| − |x₂|"]
     for ax, values, title in zip(axes, [bump, one_layer], titles):
         image = ax.contourf(g1, g2, values, levels=np.linspace(-3.125, 3.125, 26), cmap="RdBu_r", extend="both")
         ax.contour(g1, g2, one_layer, levels=[0.0], colors="k", linewidths=1.0)  # |x₁| + |x₂| = 1
         ax.set(xlabel=r"$x_1$", ylabel=r"$x_2$", title=title)
         ax.grid(False)
-    fig.colorbar(image, ax=axes[1], shrink=0.9, label="network output")
+    fig.colorbar(image, ax=list(axes), shrink=0.9, ticks=np.arange(-3, 4), label="network output (both panels)")
     return fig
 
 
@@ -204,11 +206,14 @@ def plot_tent(ks, pieces, shallow_units):
     return fig
 
 
-def plot_square(units_depth, error_depth, units_width, error_width, ax=None):
+def plot_square(units_depth, error_depth, units_width, error_width, units_best=None, error_best=None, ax=None):
     r"""Sup error of x² on [0, 1] against the number of hidden units: Yarotsky's depth-m network
-    (3m units) and the one-hidden-layer interpolant (N units), log-log axes. Returns the Axes."""
+    (3m units), the one-hidden-layer interpolant (N units) and, optionally, the best one-hidden-layer
+    network (:func:`course_lib.approximation.square_one_layer`), log-log axes. Returns the Axes."""
     ax = _new_axes(ax)
-    ax.plot(units_width, error_width, "o-", color="C0", label="one hidden layer, N units: 1/(4N²)")
+    ax.plot(units_width, error_width, "o-", color="C0", label="one hidden layer, interpolant: 1/(4N²)")
+    if units_best is not None:
+        ax.plot(units_best, error_best, "x:", color="C2", markersize=7, label="one hidden layer, best: 1/(2(2N+1)²)")
     ax.plot(units_depth, error_depth, "s--", color="C3", label="depth m, width 3 (3m units): $4^{-m-1}$")
     ax.set(
         xscale="log",
@@ -260,37 +265,57 @@ def plot_region_counts(counts, same_neurons, serra, montufar, ax=None):
     return ax
 
 
-def plot_training(curves, steps, finals, reference=None, reference_label="", title=""):
+def plot_training(curves, steps, finals, reference=None, reference_label="", title="", separate=None):
     r"""Left: loss against steps, one series per label (``curves[label]``: seeds × recorded steps, drawn as
-    the geometric mean with the min-max band); right: log₁₀ of the final loss per seed, the seeds joined
-    across labels (``finals[label]``), with the mean ± sample std of the log; an optional horizontal
+    the median over the seeds with the interquartile band); the seeds flagged in ``separate[label]`` (a
+    boolean mask over the seeds, e.g. runs stuck on a plateau) are left out of the median and band and
+    drawn as thin lines of their own. Right: log₁₀ of the final loss per seed, the seeds joined across
+    labels (``finals[label]``), with the mean ± sample std of the log; an optional horizontal
     ``reference`` on both. Returns the Figure."""
     import matplotlib.pyplot as plt
 
+    separate = separate or {}
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.8), dpi=DPI)
-    styles = {label: {"linestyle": style, "color": color} for label, (color, style) in zip(curves, LAYER_STYLES)}
-    plotting.plot_curves(
-        curves, x=steps, xlabel="Adam step", ylabel="training MSE", logy=True, ax=ax1, styles=styles, title=title
-    )
+    steps = np.asarray(steps)
+    for i, (label, style) in enumerate(zip(curves, ["-", "--", ":", "-."])):
+        color = f"C{i}"  # the colours of plot_paired's columns on the right
+        values = np.asarray(curves[label], dtype=float)
+        mask = np.asarray(separate.get(label, np.zeros(len(values), bool)), dtype=bool)
+        kept = values[~mask]
+        ax1.plot(steps, np.median(kept, axis=0), color=color, linestyle=style, label=f"{label} (median)")
+        lo, hi = np.percentile(kept, [25, 75], axis=0)
+        ax1.fill_between(steps, lo, hi, color=color, alpha=0.2, linewidth=0)
+        for i, row in enumerate(values[mask]):
+            ax1.plot(
+                steps,
+                row,
+                color=color,
+                linestyle=style,
+                linewidth=0.8,
+                alpha=0.8,
+                label=f"{label}: stuck seed" if i == 0 else None,
+            )
+    ax1.set(xlabel="Adam step", ylabel="training MSE", yscale="log", title=title)
     logs = {label: np.log10(np.asarray(v, dtype=float)) for label, v in finals.items()}
     plotting.plot_paired(logs, ylabel="log$_{10}$ final training MSE", title="Final loss per seed", ax=ax2)
     if reference is not None:
         for ax, level in ((ax1, reference), (ax2, np.log10(reference))):
             ax.axhline(level, color="k", linestyle=(0, (1, 3)), linewidth=1.2, label=reference_label)
         if reference_label:
-            ax1.legend(fontsize=8)
             ax2.legend(fontsize=8, loc="upper left")
+    ax1.legend(fontsize=7)
     return fig
 
 
 def plot_tent_training(sweep, x, y, show_seeds=3):
     r"""The tent-map case: left, the training MSE relative to the target's variance against the steps,
     one series per learning rate (mean and min-max band over the seeds); right, the target ``y`` on
-    ``x`` and each of the first ``show_seeds`` seeds' best trained network. Returns the Figure."""
+    ``x`` and each of the first ``show_seeds`` seeds' trained network at its best rate (the smallest
+    final loss of that seed over the rates), legend outside the panel. Returns the Figure."""
     import matplotlib.pyplot as plt
 
     relative = sweep.losses / np.var(y)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6), dpi=DPI)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6), dpi=DPI, layout="constrained")
     curves = {f"rate {r:g}": relative[:, :, i].T for i, r in enumerate(sweep.learning_rates)}
     styles = {label: {"linestyle": style, "color": color} for label, (color, style) in zip(curves, LAYER_STYLES)}
     plotting.plot_curves(
@@ -304,12 +329,10 @@ def plot_tent_training(sweep, x, y, show_seeds=3):
     )
     ax1.axhline(1.0, color="k", linestyle=(0, (1, 3)), linewidth=1.2)
     ax1.set_ylim(0, max(2.0, float(np.median(relative[0])) * 1.1))
-    ax2.plot(x, y, "k", linewidth=2, label="target $t^4$ (= the exact network)")
+    ax2.plot(x, y, "k", linewidth=2, label="target $t^4$\n(exact network)")
     for s, (color, style) in zip(range(show_seeds), LAYER_STYLES[1:] + LAYER_STYLES[:1]):
         r = int(np.argmin(sweep.losses[-1, s]))
-        ax2.plot(
-            x, ap.relu_network(ap.arm(sweep.net, s, r), x), color=color, linestyle=style, label=f"trained, seed {s}"
-        )
-    ax2.set(xlabel="x", ylabel="output", title="Best trained networks, width 2, depth 4", ylim=(-0.05, 1.6))
-    ax2.legend(fontsize=8, loc="upper center", ncol=2)
+        ax2.plot(x, ap.relu_network(ap.arm(sweep.net, s, r), x), color=color, linestyle=style, label=f"seed {s}")
+    ax2.set(xlabel="x", ylabel="output", title="Each seed at its best rate", ylim=(-0.05, 1.1))
+    ax2.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return fig

@@ -165,6 +165,16 @@ def test_maxout_and_its_gradient_match_tensorflow():
     np.testing.assert_allclose(fd, onehot * np.repeat(v, 3, axis=-1), atol=1e-8)
 
 
+def test_maxout_equals_the_maximum_over_each_group_for_every_k():
+    z = np.random.default_rng(3).normal(size=(3, 5, 24))
+    for k in (1, 2, 3, 4, 6):
+        expected = z.reshape(3, 5, 24 // k, k).max(axis=-1)  # independent: a reduction per group
+        np.testing.assert_array_equal(A.maxout(z, k), expected)
+    z[0, 0, 1] = np.nan  # a diverged arm's NaN stays NaN in its own group only
+    out = A.maxout(z, 2)
+    assert np.isnan(out[0, 0, 0]) and np.isfinite(out[0, 0, 1:]).all()
+
+
 def test_maxout_with_two_pieces_reproduces_rectifiers():
     z = np.linspace(-4, 4, 801)
     pieces = lambda a, b: np.stack([a * z, b * z], axis=-1).reshape(-1)  # noqa: E731

@@ -135,8 +135,58 @@ def test_fit_sweep_arms_equal_the_runs_one_by_one_and_optimizers_adam():
 
 def test_best_rate_uses_the_median_over_seeds():
     losses = np.array([[[1.0, 2.0], [1.0, 2.0], [9.0, 1.0]]])  # seed 2 collapses at rate 0
-    sweep = ap.Sweep(np.array([0]), losses, [], np.array([0.1, 0.2]))
+    sweep = ap.FitSweep(np.array([0]), losses, [], np.array([0.1, 0.2]))
     assert ap.best_rate(sweep) == 0  # medians 1 and 2; the mean (3.7 vs 1.7) would pick 1
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_best_rate_skips_a_rate_with_a_diverged_arm(bad):
+    # rate 1 has the smallest median (0.5) but one non-finite seed; np.argmin of the medians would pick it
+    losses = np.array([[[1.0, 0.5, 2.0], [1.0, 0.5, 2.0], [1.0, bad, 2.0]]])
+    sweep = ap.FitSweep(np.array([0]), losses, [], np.array([0.1, 0.2, 0.3]))
+    assert ap.best_rate(sweep) == 0
+    with pytest.raises(ValueError, match="diverged"):
+        ap.best_rate(ap.FitSweep(np.array([0]), np.full((1, 2, 2), np.nan), [], np.array([0.1, 0.2])))
+
+
+def test_fit_sweep_a_diverged_arm_leaves_the_others_unchanged():
+    x, y, starts = _sweep_problem()
+    rates = [0.01, 1e300]  # Adam's step is about the rate: the second arm overflows to inf / NaN
+    with np.errstate(all="ignore"):
+        sweep = ap.fit_sweep(starts, x, y, rates, steps=40, record_every=10)
+    assert not np.any(np.isfinite(sweep.losses[-1, :, 1]))
+    alone = ap.fit_sweep(starts, x, y, rates[:1], steps=40, record_every=10)
+    np.testing.assert_allclose(sweep.losses[:, :, 0], alone.losses[:, :, 0], rtol=1e-12)
+    assert ap.best_rate(sweep) == 0
+
+
+@pytest.mark.parametrize("beta1, beta2, eps", [(0.5, 0.9, 1e-3), (0.0, 0.99, 1e-8)])
+def test_fit_sweep_follows_optimizers_adam_for_other_constants(beta1, beta2, eps):
+    x, y, starts = _sweep_problem()
+    sweep = ap.fit_sweep(starts[:1], x, y, [0.02], steps=25, record_every=5, beta1=beta1, beta2=beta2, eps=eps)
+    objective = networks.Objective(starts[0], x, y, loss="mse")
+    adam = optimizers.Adam(0.02, beta1=beta1, beta2=beta2, eps=eps)
+    run = optimizers.run(adam, objective, networks.flatten(starts[0]), 25)
+    np.testing.assert_allclose(sweep.losses[:, 0, 0], run.values[::5], rtol=1e-10)
+    np.testing.assert_allclose(networks.flatten(ap.arm(sweep.net, 0, 0)), run.thetas[-1], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 2, 11, 181])
+def test_square_one_layer_error_and_the_piece_bound(n):
+    net = ap.square_one_layer(n)
+    assert net[0].W.shape == (1, n)
+    h = 2.0 / (2 * n + 1)
+    knots = h / 2 + h * np.arange(n + 1)
+    x = np.sort(np.concatenate([[0.0], knots, knots[:-1] + h / 2, np.linspace(0, 1, 4001)]))
+    err = ap.relu_network(net, x)[:, 0] - x**2
+    assert np.max(np.abs(err)) == pytest.approx(1 / (2 * (2 * n + 1) ** 2), rel=1e-9)
+    assert err[0] == pytest.approx(h**2 / 8, rel=1e-12) and err.min() == pytest.approx(-(h**2) / 8, rel=1e-9)
+    # independent check: the n-unit construction is the linear interpolation of its own knot values
+    y_knots = np.concatenate([[h**2 / 8, h**2 / 8], knots[1:] ** 2 - h**2 / 8])
+    xk = np.concatenate([[0.0], knots])
+    np.testing.assert_allclose(ap.relu_network(net, x)[:, 0], np.interp(x, xk, y_knots), atol=1e-14)
+    # and it is within the piece-count bound: n units, n + 1 pieces, error >= 1/(8 (n + 1)^2)
+    assert 1 / (8 * (n + 1) ** 2) <= np.max(np.abs(err)) < 1 / (8 * n**2)
 
 
 def test_stack_and_arm_are_inverse():

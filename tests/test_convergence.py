@@ -167,3 +167,34 @@ def test_sharpness_along_gd_follows_the_gradient_descent_of_optimizers():
     np.testing.assert_allclose(result.sharpness, np.linalg.eigvalsh(quad.A)[-1], rtol=1e-10)
     with pytest.raises(ValueError, match="learning_rate"):
         cg.sharpness_along_gd(quad, [1.0, -2.0], learning_rate=5.0, steps=200)
+
+
+def test_edge_window_facts_against_a_hand_made_run():
+    # α = 0.5, so r_k = λ_max / (2/α) = λ_max / 4; steps 0..9 sampled, loss values chosen by hand.
+    ratio = np.array([1.0, 3.0, 1.0, 1.2, 0.9, 2.5, 1.0, 1.0, 1.0, 1.0])
+    values = np.array([5.0, 4.0, 4.5, 4.4, 4.3, 4.35, 4.36, 4.2, 4.1, 4.0, 3.9])
+    result = cg.SharpnessRun(values, np.arange(10), ratio * 4.0, 0.5)
+    facts = cg.edge_window_facts(result, 1, 9)
+    window = ratio[1:9]
+    assert facts.floor == pytest.approx(0.9) and facts.peak == pytest.approx(3.0)
+    assert facts.median == pytest.approx(np.median(window))
+    assert facts.above == pytest.approx(np.mean(window > 1.05))  # 3.0, 1.2, 2.5 -> 3/8
+    assert facts.above == pytest.approx(3 / 8)
+    assert facts.period2_gap == pytest.approx(max(abs(window[i + 2] - window[i]) for i in range(6)))
+    # spikes (r > 2) at k = 1 (loss 4.0 -> 4.5: rose) and k = 5 (4.35 -> 4.36: rose)
+    assert facts.spikes == 2 and facts.rise_at_spikes == 1.0
+    # others k = 2, 3, 4, 6, 7, 8: rises after k = 4 only
+    assert facts.rise_elsewhere == pytest.approx(1 / 6)
+
+
+def test_edge_window_facts_two_step_cycle_and_errors():
+    ratio = np.tile([0.9, 1.3], 10)
+    result = cg.SharpnessRun(np.zeros(21), np.arange(20), ratio * 2.0, 1.0)
+    facts = cg.edge_window_facts(result, 0, 20)
+    assert facts.period2_gap == pytest.approx(0.0, abs=1e-15) and facts.spikes == 0
+    assert np.isnan(facts.rise_at_spikes) and facts.rise_elsewhere == 0.0
+    thinned = cg.SharpnessRun(np.zeros(21), np.arange(0, 20, 2), ratio[::2] * 2.0, 1.0)
+    with pytest.raises(ValueError):
+        cg.edge_window_facts(thinned, 0, 10)  # not sampled at every step
+    with pytest.raises(ValueError):
+        cg.edge_window_facts(result, 0, 21)  # needs h(θ_{k+1}) beyond the window

@@ -150,6 +150,16 @@ def test_activation_sweep_initial_weights_and_record_every():
     first = ly.activation_sweep(data, "elu", hidden=(4,), learning_rates=(0.1,), seeds=(2,), epochs=2)
     both = ly.activation_sweep(data, "elu", hidden=(4,), learning_rates=(0.1,), seeds=(2,), epochs=4, record_every=2)
     assert both.loss.shape == (1, 1, 3)  # epochs 0, 2, 4
+    every = ly.activation_sweep(data, "elu", hidden=(4,), learning_rates=(0.1,), seeds=(2,), epochs=4)
+    some = ly.activation_sweep(
+        data, "elu", hidden=(4,), learning_rates=(0.1,), seeds=(2,), epochs=4, record_epochs=(1,)
+    )
+    assert some.loss.shape == (1, 1, 3)  # epochs 0, 1, 4
+    for field in ("loss", "train_accuracy", "test_loss", "test_accuracy"):
+        np.testing.assert_array_equal(getattr(some, field), getattr(every, field)[:, :, [0, 1, 4]])
+    np.testing.assert_allclose(both.loss, every.loss[:, :, [0, 2, 4]], rtol=0, atol=0)
+    with pytest.raises(ValueError, match="record_epochs"):
+        ly.activation_sweep(data, "elu", hidden=(4,), epochs=4, record_epochs=(5,))
     again = ly.activation_sweep(
         data, "elu", hidden=(4,), learning_rates=(0.1,), seeds=(2,), epochs=2, initial_weights=first.weights
     )

@@ -198,3 +198,28 @@ def test_plot_sharpness_in_units_of_the_edge_and_hessian_spectra():
     for call in (lambda: op.plot_sharpness({}), lambda: op.plot_hessian_spectra({}), lambda: op.plot_rate_panels({})):
         with pytest.raises(ValueError):
             call()
+
+
+def test_plot_sharpness_pairs_and_window():
+    from course_lib import convergence
+
+    ks = np.array([0, 1, 10, 11])
+    result = convergence.SharpnessRun(np.arange(12.0)[::-1], ks, np.array([2.0, 6.0, 8.0, 4.0]), 1.0)
+    ax = op.plot_sharpness({"run": result}, pairs=True)
+    lower, upper = ax.get_lines()[:2]
+    np.testing.assert_array_equal(lower.get_xdata(), [0, 10])
+    np.testing.assert_allclose(lower.get_ydata(), [1.0, 2.0])  # min of each pair, / (2/α)
+    np.testing.assert_allclose(upper.get_ydata(), [3.0, 4.0])
+    assert upper.get_linestyle() == "None" and upper.get_color() == lower.get_color()
+    odd = convergence.SharpnessRun(np.ones(12), np.array([0, 2]), np.ones(2), 1.0)
+    with pytest.raises(ValueError):
+        op.plot_sharpness({"run": odd}, pairs=True)
+    dense = convergence.SharpnessRun(np.arange(12.0), np.arange(11), np.arange(1.0, 12.0), 0.5)
+    ax, twin = op.plot_sharpness_window(dense, 3, 8, title="w")
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), np.arange(4.0, 9.0) / 4)
+    np.testing.assert_allclose(twin.get_lines()[0].get_ydata(), np.arange(3.0, 8.0))
+    assert ax.get_title() == "w" and ax.get_ylabel() and twin.get_ylabel()
+    ax, twin = op.plot_sharpness_window(dense, 3, 8, labels=(False, False))
+    assert ax.get_ylabel() == "" and twin.get_ylabel() == ""
+    with pytest.raises(ValueError):
+        op.plot_sharpness_window(result, 0, 5)

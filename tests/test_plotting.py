@@ -126,7 +126,10 @@ def test_plot_rate_sweep_draws_one_curve_per_arm_and_marks_divergence():
     np.testing.assert_allclose(lines[0].get_xdata(), [0.1, 0.2])  # 0.4 diverged for one seed of "a"
     np.testing.assert_allclose(lines[1].get_ydata(), np.exp(np.log(runs["b"]).mean(axis=0)))
     crosses = [line for line in ax.get_lines() if line.get_marker() == "x"]
-    assert len(crosses) == 1 and crosses[0].get_xdata()[0] == 0.4
+    assert len(crosses) == 1 and crosses[0].get_xdata()[0] == pytest.approx(0.4, rel=0.05)
+    # the cross sits on the top edge (axes coordinates), not at a loss value
+    assert crosses[0].get_transform() == ax.get_xaxis_transform() and 0.9 < crosses[0].get_ydata()[0] <= 1
+    assert P.plot_rate_sweep(runs, rates, ylim=(0.2, 3.0)).get_ylim() == (0.2, 3.0)
     assert lines[0].get_linestyle() != lines[1].get_linestyle()
     with pytest.raises(ValueError, match="column"):
         P.plot_rate_sweep(runs, (0.1, 0.2))

@@ -64,6 +64,8 @@ def test_chapter_figures_draw_their_series():
     np.testing.assert_array_equal(fig.axes[1].lines[0].get_ydata(), fig.axes[1].lines[1].get_ydata())
     ax = region_plots.plot_square([3, 6], [1 / 16, 1 / 64], [2, 4], [1 / 16, 1 / 64])
     assert ax.get_xscale() == "log" and len(ax.lines) == 2
+    ax = region_plots.plot_square([3, 6], [1 / 16, 1 / 64], [2, 4], [1 / 16, 1 / 64], [1, 3], [1 / 18, 1 / 98])
+    assert len(ax.lines) == 3 and list(ax.lines[1].get_xdata()) == [1, 3]
     fig = region_plots.plot_bump()
     assert len(fig.axes) == 3  # two panels and the colour bar
     fig = region_plots.plot_interpolant(np.sin, np.linspace(0, 3, 5), np.array([4, 8]), [0.1, 0.03], [0.2, 0.05])
@@ -83,6 +85,15 @@ def test_chapter_figures_draw_their_series():
         reference_label="ref",
     )
     assert fig.axes[0].get_yscale() == "log"
+    fig = region_plots.plot_training(
+        {"a": np.array([[1.0, 0.5], [1.0, 0.4], [1.0, 0.6], [1.0, 0.9]])},
+        [0, 1],
+        {"a": [0.5, 0.4, 0.6, 0.9]},
+        separate={"a": np.array([False, False, False, True])},
+    )
+    median, stuck = fig.axes[0].lines[:2]
+    np.testing.assert_allclose(median.get_ydata(), [1.0, 0.5])  # the median of the three kept seeds
+    np.testing.assert_allclose(stuck.get_ydata(), [1.0, 0.9])  # the separated seed, its own line
     fig = region_plots.plot_tent_training(sweep, x, ap.tent_map(x, 1), show_seeds=2)
     assert len(fig.axes[1].lines) == 3
 
