@@ -68,11 +68,26 @@ def plot_width(widths, train_error, test_error, test_loss):
     return fig
 
 
-def plot_penalty_paths(theta1, theta2, loss, l2_path, l1_path, minimizer):
+def plot_penalty_paths(theta1, theta2, loss, l2_path, l1_path, minimizer, constraint=None, touch=()):
     """Contours of ``loss`` (on the grid theta1 × theta2) with the ridge path ``l2_path`` (n, 2) and the
-    lasso path ``l1_path`` (n, 2) from the least-squares ``minimizer`` (λ = 0) to 0 (λ large)."""
+    lasso path ``l1_path`` (n, 2) from the least-squares ``minimizer`` (λ = 0) to 0 (λ large).
+
+    The contour levels are spaced geometrically above the smallest grid value, so the ellipses close
+    around the minimizer. With ``constraint = i``, also draw the L2 ball through ``l2_path[i]`` and the L1
+    diamond through ``l1_path[i]`` (the constraint sets of that λ), each touching a loss contour there;
+    ``touch`` lists loss values whose contours are drawn darker (the ones through those two solutions)."""
     fig, (ax,) = _figure(1, 5.6, 4.6)
-    ax.contour(theta1, theta2, loss, levels=12, colors="0.6", linewidths=0.8)
+    lowest = float(np.min(loss))
+    levels = lowest + (float(np.max(loss)) - lowest) * np.geomspace(1e-3, 1, 12)
+    ax.contour(theta1, theta2, loss, levels=levels, colors="0.6", linewidths=0.8)
+    if len(touch):
+        ax.contour(theta1, theta2, loss, levels=sorted(touch), colors="0.2", linewidths=1.0)
+    if constraint is not None:
+        angle = np.linspace(0, 2 * np.pi, 200)
+        r2 = np.linalg.norm(l2_path[constraint])
+        ax.plot(r2 * np.cos(angle), r2 * np.sin(angle), ":", color="C0", linewidth=1.2, label="L2 ball at one λ")
+        r1 = np.abs(np.asarray(l1_path[constraint])).sum()
+        ax.plot([r1, 0, -r1, 0, r1], [0, r1, 0, -r1, 0], "-.", color="C3", linewidth=1.2, label="L1 diamond at one λ")
     ax.plot(*np.asarray(l2_path).T, "o-", color="C0", markersize=3, label="L2 penalty (ridge) path")
     ax.plot(*np.asarray(l1_path).T, "s--", color="C3", markersize=3, label="L1 penalty (lasso) path")
     ax.plot(*minimizer, "k*", markersize=12, label="least squares (λ = 0)")
@@ -92,8 +107,8 @@ def plot_filters(s, gd, ridge, ks, learning_rate):
     for (color, _, marker), k, g, r in zip(STYLES, ks, gd, ridge):
         ax.plot(s, g, color=color, linestyle="-", marker=marker, markevery=40, markersize=4, label=f"GD, k = {k} steps")
         ax.plot(s, r, color=color, linestyle="--", label=f"ridge, λ = 1/(kα) = {1 / (k * learning_rate):g}")
-    ax.axvline(1 / learning_rate, color="0.5", linestyle=":", linewidth=1)
-    ax.text(1 / learning_rate, 0.05, " αs = 1", fontsize=8)
+    ax.axvline(2 / learning_rate, color="0.5", linestyle=":", linewidth=1)
+    ax.text(2 / learning_rate, 0.05, " αs = 2:\n GD\n diverges", fontsize=8)
     ax.set(xscale="log", xlabel="eigenvalue s of H", ylabel="fraction kept", ylim=(-0.05, 1.1),
            title=f"Early stopping and ridge filters (α = {learning_rate:g})")  # fmt: skip
     ax.legend(fontsize=7, loc="upper left")

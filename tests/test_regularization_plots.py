@@ -39,6 +39,11 @@ def test_plot_penalty_paths_filters_and_ensemble_draw_each_series():
         "L2 penalty (ridge) path",
         "L1 penalty (lasso) path",
     ]
+    fig = rp.plot_penalty_paths(t1, t2, t1**2 + t2**2, np.ones((3, 2)), np.zeros((3, 2)), (0.0, 0.0), constraint=0)
+    labels = [line.get_label() for line in fig.axes[0].lines]
+    assert labels[:2] == ["L2 ball at one λ", "L1 diamond at one λ"]
+    ball = fig.axes[0].lines[0].get_xydata()
+    assert np.allclose(np.hypot(*ball.T), np.sqrt(2))  # radius = ||l2_path[0]||
     fig = rp.plot_filters(np.array([0.1, 1.0]), np.ones((2, 2)), np.zeros((2, 2)), (10, 100), 0.1)
     styles = [line.get_linestyle() for line in fig.axes[0].lines[:4]]
     assert styles == ["-", "--", "-", "--"]
