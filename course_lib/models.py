@@ -27,7 +27,7 @@ import numpy as np
 
 from course_lib.config import SEED
 from course_lib.datasets import Dataset
-from course_lib.validation import check_scalar, check_seed
+from course_lib.validation import check_indices, check_scalar, check_seed
 
 __all__ = [
     "layer_seeds",
@@ -403,11 +403,7 @@ class NetworkLoss:
 
     def at(self, batch):
         """The same loss on the examples ``batch`` (a non-empty 1-D array of indices in 0..m−1)."""
-        batch = np.asarray(batch)
-        if batch.ndim != 1 or batch.size == 0 or batch.dtype.kind not in "iu":
-            raise ValueError(f"batch must be a non-empty 1-D array of integer indices, got {batch!r}")
-        if batch.min() < 0 or batch.max() >= self.m:
-            raise ValueError(f"batch must hold indices in 0..{self.m - 1}")
+        batch = check_indices(batch, self.m)
         view = object.__new__(NetworkLoss)
         view.__dict__.update(self.__dict__)
         view.x, view.y, view.m = self.x[batch], self.y[batch], batch.size

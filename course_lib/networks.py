@@ -41,7 +41,7 @@ import numpy as np
 
 from course_lib import activations, initializers, losses
 from course_lib.datasets import Dataset
-from course_lib.validation import check_scalar, check_seed
+from course_lib.validation import check_indices, check_scalar, check_seed
 
 __all__ = [
     "Dense",
@@ -570,11 +570,7 @@ class Objective:
 
     def at(self, batch):
         """The same loss on the examples ``batch`` (integer indices in 0..m−1; the mean over them)."""
-        batch = np.asarray(batch)
-        if batch.ndim != 1 or batch.size == 0 or batch.dtype.kind not in "iu":
-            raise ValueError(f"batch must be a non-empty 1-D array of integer indices, got {batch!r}")
-        if batch.min() < 0 or batch.max() >= self.m:
-            raise ValueError(f"batch must hold indices in 0..{self.m - 1}")
+        batch = check_indices(batch, self.m)
         return Objective(self.like, self.x[batch], self.y[batch], self.loss)
 
     def __repr__(self):

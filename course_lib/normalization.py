@@ -78,9 +78,14 @@ def _normalize(x, axis, eps):
 
 def batch_norm(x, gamma, beta, eps=KERAS_EPSILON):
     """y = γ ⊙ (x − μ)/√(σ² + ε) + β with μ, σ² the batch mean and biased variance of each column of x (m, n)."""
+    return _forward(x, gamma, beta, eps, axis=0)
+
+
+def _forward(x, gamma, beta, eps, axis):
+    """γ ⊙ x̂ + β with the statistics of x̂ over ``axis`` (0: batch norm, 1: layer norm)."""
     x = _batch(x)
     gamma, beta = _feature_vector("gamma", gamma, x.shape[1]), _feature_vector("beta", beta, x.shape[1])
-    x_hat, _ = _normalize(x, 0, _eps(eps))
+    x_hat, _ = _normalize(x, axis, _eps(eps))
     return gamma * x_hat + beta
 
 
@@ -145,10 +150,7 @@ def batch_norm_inference(x, stats, gamma, beta, eps=KERAS_EPSILON):
 
 def layer_norm(x, gamma, beta, eps=KERAS_EPSILON):
     """y = γ ⊙ (x − μ)/√(σ² + ε) + β with μ, σ² the mean and biased variance of each *row* of x (m, n)."""
-    x = _batch(x)
-    gamma, beta = _feature_vector("gamma", gamma, x.shape[1]), _feature_vector("beta", beta, x.shape[1])
-    x_hat, _ = _normalize(x, 1, _eps(eps))
-    return gamma * x_hat + beta
+    return _forward(x, gamma, beta, eps, axis=1)
 
 
 def layer_norm_backward(dy, x, gamma, eps=KERAS_EPSILON):
