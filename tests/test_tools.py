@@ -88,11 +88,12 @@ def test_format_table_marks_chapters_over_budget():
     fast = bench.BenchResult("01_a", 12.3, 400.0)
     slow = bench.BenchResult("02_b", bench.BUDGET_SECONDS + 1, 400.0)
     heavy = bench.BenchResult("03_c", 10.0, bench.BUDGET_MB + 1)
-    table = bench.format_table([fast, slow, heavy], {"GradientDescent": 0.1234})
+    table = bench.format_table([fast, slow, heavy], {"GradientDescent": 0.1234}, {"networks.sweep": 4.56})
     lines = table.splitlines()
     assert lines[2] == "| 01_a | 12.3 | 400 | yes |"
     assert lines[3].endswith("| **no** |") and lines[4].endswith("| **no** |")
     assert "| GradientDescent | 0.123 |" in table
+    assert "| networks.sweep | 4.6 |" in table
 
 
 def test_update_readme_replaces_only_the_marked_block(tmp_path):
@@ -122,7 +123,7 @@ def test_bench_command_line_writes_the_results_and_the_readme_table(tmp_path):
     _tiny_chapter(tmp_path)
     (tmp_path / "README.md").write_text(f"# x\n{bench.README_START}\nold\n{bench.README_END}\n")
     done = subprocess.run(
-        [sys.executable, "-m", "tools.bench", "--root", str(tmp_path), "--steps", "100"],
+        [sys.executable, "-m", "tools.bench", "--root", str(tmp_path), "--steps", "100", "--sweep-epochs", "1"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -132,6 +133,11 @@ def test_bench_command_line_writes_the_results_and_the_readme_table(tmp_path):
     payload = json.loads((tmp_path / "_build" / "bench.json").read_text())
     assert [c["chapter"] for c in payload["chapters"]] == ["99_tiny"] and payload["chapters"][0]["within_budget"]
     assert set(payload["optimizers_seconds"]) >= {"Adam", "Newton"}
+    assert [name.split(",")[0] for name in payload["sweep_seconds"]] == [
+        "networks.sweep (one batched computation)",
+        "networks.train",
+        "Keras fit",
+    ]
     readme = (tmp_path / "README.md").read_text()
     assert "old" not in readme and "| 99_tiny |" in readme and "| Adam |" in readme
     assert (tmp_path / "_build" / "bench.md").read_text().startswith("Measured by `make bench`")

@@ -105,8 +105,55 @@ def optimizer_speeds(steps: int = 10_000, repeats: int = 3) -> dict[str, float]:
     return timings
 
 
-def format_table(results: list[BenchResult], optimizer_seconds: dict[str, float] | None = None) -> str:
-    """A Markdown table of the chapter results (and, if given, optimizer speeds)."""
+def sweep_speeds(epochs: int = 30) -> dict[str, float]:
+    """Seconds to train 90 networks 64-32-10 on the digits (3 activations x 5 seeds x 6 rates, SGD, batch 32).
+
+    Three ways (issue 12.7): ``networks.sweep``, the 90 arms as one batched computation (chapters 01, 02 and
+    04 train their comparisons this way or on its passes); ``networks.train`` one network at a time (3 timed,
+    scaled to 90); Keras ``fit`` (1 timed, scaled to 90).
+    """
+    import keras
+    import numpy as np
+
+    import course_lib
+    from course_lib import datasets, networks
+
+    course_lib.setup()
+    data, sizes, activations = datasets.digits(), [64, 32, 10], ("relu", "tanh", "sigmoid")
+    start = time.perf_counter()
+    networks.sweep(
+        data,
+        sizes,
+        learning_rates=np.geomspace(0.01, 1.0, 6),
+        seeds=range(5),
+        activations=activations,
+        epochs=epochs,
+        record_every=5,
+    )
+    batched = time.perf_counter() - start
+    start = time.perf_counter()
+    for activation in activations:
+        networks.train(networks.init(sizes, activation, 0), data, 0.1, 0, epochs=epochs, record_every=5)
+    one_by_one = (time.perf_counter() - start) / len(activations) * 90
+    model = networks.to_keras(networks.init(sizes, "relu", 0))
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss=loss)
+    start = time.perf_counter()
+    model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=32, verbose=0)
+    keras_fit = (time.perf_counter() - start) * 90
+    return {
+        "networks.sweep (one batched computation)": batched,
+        "networks.train, one by one": one_by_one,
+        "Keras fit, one by one": keras_fit,
+    }
+
+
+def format_table(
+    results: list[BenchResult],
+    optimizer_seconds: dict[str, float] | None = None,
+    sweep_seconds: dict[str, float] | None = None,
+) -> str:
+    """A Markdown table of the chapter results (and, if given, optimizer and sweep speeds)."""
     lines = [
         f"| chapter | wall seconds (budget {BUDGET_SECONDS:.0f}) "
         f"| peak kernel memory, MB (budget {BUDGET_MB:.0f}) | within budget |",
@@ -118,6 +165,9 @@ def format_table(results: list[BenchResult], optimizer_seconds: dict[str, float]
     if optimizer_seconds:
         lines += ["", "| optimizer (course_lib, 10 000 steps on a 2-D objective) | seconds |", "| --- | ---: |"]
         lines += [f"| {name} | {sec:.3f} |" for name, sec in optimizer_seconds.items()]
+    if sweep_seconds:
+        lines += ["", "| 90 networks 64-32-10 on the digits, 30 epochs | seconds |", "| --- | ---: |"]
+        lines += [f"| {name} | {sec:.1f} |" for name, sec in sweep_seconds.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -132,7 +182,9 @@ def update_readme(readme: Path, table: str, note: str) -> bool:
     return True
 
 
-def bench(root: Path | str = ".", update: bool = True, steps: int = 10_000) -> list[BenchResult]:
+def bench(
+    root: Path | str = ".", update: bool = True, steps: int = 10_000, sweep_epochs: int = 30
+) -> list[BenchResult]:
     """Benchmark every chapter; write ``_build/bench.md`` and ``_build/bench.json``; update README.md."""
     root = Path(root)
     results = []
@@ -141,7 +193,8 @@ def bench(root: Path | str = ".", update: bool = True, steps: int = 10_000) -> l
         print(f"{result.chapter}: {result.seconds:.1f} s, {result.peak_mb:.0f} MB", flush=True)
         results.append(result)
     speeds = optimizer_speeds(steps)
-    table = format_table(results, speeds)
+    sweeps = sweep_speeds(sweep_epochs)
+    table = format_table(results, speeds, sweeps)
     note = (
         f"Measured by `make bench` on {time.strftime('%Y-%m-%d')}: {os.cpu_count()} CPU cores, "
         f"Python {platform.python_version()}, {platform.machine()}."
@@ -153,6 +206,7 @@ def bench(root: Path | str = ".", update: bool = True, steps: int = 10_000) -> l
         "note": note,
         "chapters": [asdict(r) | {"within_budget": r.within_budget} for r in results],
         "optimizers_seconds": speeds,
+        "sweep_seconds": sweeps,
     }
     (out / "bench.json").write_text(json.dumps(payload, indent=2) + "\n")
     print("\n" + table)
@@ -166,8 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-readme", action="store_true", help="do not update README.md's table")
     parser.add_argument("--root", default=".", help="the repository root (default: the current folder)")
     parser.add_argument("--steps", type=int, default=10_000, help="steps per optimizer timing (10 000)")
+    parser.add_argument("--sweep-epochs", type=int, default=30, help="epochs of the sweep timing (30)")
     args = parser.parse_args(argv)
-    results = bench(args.root, update=not args.no_readme, steps=args.steps)
+    results = bench(args.root, update=not args.no_readme, steps=args.steps, sweep_epochs=args.sweep_epochs)
     return 0 if all(r.within_budget for r in results) else 1
 
 
