@@ -284,3 +284,322 @@ def conjugate_gradient(matvec, b, tol=1e-10, max_iter=None, *, x0=None, return_h
     if not return_history:
         return x
     return CGResult(x, np.array(iterates), np.array(norms), k, bool(converged))
+
+
+# --------------------------------------------------------------------------------------------------
+# Newton, damping and trust regions on a dense model (chapter 07)
+# --------------------------------------------------------------------------------------------------
+class TrustRegionStep(NamedTuple):
+    """:func:`trust_region_step`'s result: the step d, its damping λ >= 0, whether ‖d‖ = r (boundary)."""
+
+    d: np.ndarray
+    damping: float
+    boundary: bool
+
+
+def _dense_model(H, g):
+    H = check_symmetric(H)
+    g = _vector("g", g, H.shape[0])
+    return H, g
+
+
+def damped_step(H, g, damping):
+    """d(λ) = −(H + λI)⁻¹ g, the minimizer of the damped model gᵀd + ½ dᵀ(H + λI)d when H + λI ≻ 0.
+
+    ``H`` symmetric (n, n), ``g`` (n,), ``damping`` λ >= 0. λ = 0 is Newton's step; as λ → ∞,
+    d(λ) ≈ −g/λ, a short gradient step. Chapter 07.
+    """
+    H, g = _dense_model(H, g)
+    damping = check_scalar("damping", damping, low=0)
+    return -np.linalg.solve(H + damping * np.eye(H.shape[0]), g)
+
+
+def step_norms(H, g, dampings):
+    """‖d(λ)‖ = ‖(H + λI)⁻¹ g‖ = √(Σᵢ (uᵢᵀg)² / (λᵢ + λ)²) for each λ in ``dampings`` (eigenbasis of H).
+
+    Decreasing in λ on (−λ_min, ∞): the link between the damping λ and the trust radius r. Chapter 07.
+    """
+    H, g = _dense_model(H, g)
+    eigenvalues, U = np.linalg.eigh(H)
+    c2 = (U.T @ g) ** 2
+    lam = np.asarray(dampings, dtype=float)
+    with np.errstate(divide="ignore"):
+        return np.sqrt(np.sum(c2 / (eigenvalues + lam[..., None]) ** 2, axis=-1))
+
+
+def trust_region_step(H, g, radius, xtol=1e-14):
+    """argmin_{‖d‖ <= r} gᵀd + ½ dᵀHd, by the secular equation ‖d(λ)‖ = r (Moré and Sorensen 1983).
+
+    The solution is d = −(H + λI)⁻¹ g for a λ >= max(0, −λ_min(H)) with λ (r − ‖d‖) = 0
+    (Nocedal and Wright 2006, Theorem 4.1): λ = 0 when H ≻ 0 and the Newton step fits inside the ball;
+    otherwise ‖d‖ = r and λ solves the 1-D **secular equation**
+    ‖d(λ)‖² = Σᵢ (uᵢᵀg)² / (λᵢ + λ)² = r²  (H = Σᵢ λᵢ uᵢuᵢᵀ),
+    found here by Brent's method on (max(0, −λ_min), ‖g‖/r − λ_min], where ‖d‖ falls from +∞ to <= r.
+    The "hard case" (g ⟂ the eigenvectors of λ_min, the equation has no root) adds a multiple of u_min
+    to reach the boundary. Returns :class:`TrustRegionStep`. ``radius`` r > 0. Chapter 07.
+    """
+    from scipy.optimize import brentq
+
+    H, g = _dense_model(H, g)
+    radius = check_scalar("radius", radius, low=0, low_open=True)
+    eigenvalues, U = np.linalg.eigh(H)
+    c = U.T @ g
+    lowest = eigenvalues[0]
+    if lowest > 0:
+        newton = -U @ (c / eigenvalues)
+        if np.linalg.norm(newton) <= radius:
+            return TrustRegionStep(newton, 0.0, False)
+    low = max(0.0, -lowest)
+
+    def excess(lam):
+        with np.errstate(divide="ignore"):
+            return np.sqrt(np.sum(c**2 / (eigenvalues + lam) ** 2)) - radius
+
+    high = max(low, np.linalg.norm(g) / radius - lowest) + 1e-300
+    if excess(low + 1e-15 * max(1.0, abs(low))) <= 0:  # hard case: no root above −λ_min
+        shifted = eigenvalues + low
+        keep = shifted > 1e-12 * max(1.0, abs(eigenvalues).max())
+        d = -U[:, keep] @ (c[keep] / shifted[keep])
+        tau = np.sqrt(max(radius**2 - d @ d, 0.0))
+        return TrustRegionStep(d + tau * U[:, 0], float(low), True)
+    lam = brentq(excess, low + 1e-15 * max(1.0, abs(low)), high + 1e-12, xtol=xtol, rtol=4 * np.finfo(float).eps)
+    return TrustRegionStep(-U @ (c / (eigenvalues + lam)), float(lam), True)
+
+
+def convergence_order(errors):
+    """The estimated orders q_k = log(e_{k+1}/e_k) / log(e_k/e_{k−1}) of an error sequence e_0, e_1, …
+
+    For e_{k+1} ≈ C e_k^q the ratio tends to q: 1 for linear convergence, 2 for Newton's quadratic
+    convergence (the number of correct digits −log₁₀ e_k roughly doubles per step). ``errors`` > 0, at
+    least 3 of them; returns an array of length len(errors) − 2. Chapter 07.
+    """
+    e = np.asarray(errors, dtype=float)
+    if e.ndim != 1 or e.size < 3 or not np.all(np.isfinite(e)) or np.any(e <= 0):
+        raise ValueError(f"errors must be at least 3 finite positive numbers, got {errors!r}")
+    log_e = np.log(e)
+    return (log_e[2:] - log_e[1:-1]) / (log_e[1:-1] - log_e[:-2])
+
+
+# --------------------------------------------------------------------------------------------------
+# Gauss-Newton, Fisher, empirical Fisher and K-FAC of a NumPy network (chapter 07)
+# --------------------------------------------------------------------------------------------------
+def _network_point(net, x):
+    from course_lib import networks
+
+    net = networks.check_network(net)
+    if net[0].W.ndim != 2:
+        raise ValueError("net must be a single network (no stack axes)")
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ValueError(f"x must have shape (m, n_0) with m >= 1, got {x.shape}")
+    return net, networks.forward(net, x)
+
+
+def _activation_slope(name, z):
+    """φ'(z) of a named activation (``"linear"``: 1), from :mod:`course_lib.activations`."""
+    from course_lib import activations
+
+    return np.ones_like(z) if name == "linear" else activations.ACTIVATIONS[name].df(z)
+
+
+def _per_example(net, fwd, g):
+    """Rows ∂(g_i · a_L,i)/∂θ for every example i: the per-example gradients (m, P) in flatten order."""
+    from course_lib import networks
+
+    delta = networks.backward(net, fwd, g).delta
+    pieces = []
+    for k, d in enumerate(delta):
+        a = fwd.a[k]
+        pieces += [(a[:, :, None] * d[:, None, :]).reshape(a.shape[0], -1), d]
+    return np.concatenate(pieces, axis=1)
+
+
+def output_jacobians(net, x):
+    """J_i = ∂a_L(x_i)/∂θ for every example: an array (m, K, P), θ in :func:`networks.flatten` order.
+
+    Column block c is back-propagation of g_L = e_c (every row), kept per example: for layer k,
+    ∂a_L,c/∂W_k = a_{k−1} δ_kᵀ (an outer product per example) and ∂a_L,c/∂b_k = δ_k. Chapter 07
+    (checked against ``tf.GradientTape.jacobian``).
+    """
+    net, fwd = _network_point(net, x)
+    m, K = fwd.output.shape
+    return np.stack([_per_example(net, fwd, np.broadcast_to(np.eye(K)[c], (m, K)).copy()) for c in range(K)], 1)
+
+
+def _curvature_loss(loss):
+    if loss not in ("cross_entropy", "mse"):
+        raise ValueError(f"loss must be 'cross_entropy' or 'mse', got {loss!r}")
+    return loss
+
+
+def output_hessians(net, x, loss="cross_entropy"):
+    """H_i = ∂²ℓ_i/∂a_L² per example (m, K, K): diag(p) − ppᵀ (cross-entropy, p = softmax), (2/K) I (MSE).
+
+    ℓ_i is example i's own loss (the book's J is their mean). Chapter 07.
+    """
+    from course_lib import losses
+
+    loss = _curvature_loss(loss)
+    net, fwd = _network_point(net, x)
+    m, K = fwd.output.shape
+    if loss == "mse":
+        return np.broadcast_to(2.0 / K * np.eye(K), (m, K, K)).copy()
+    p = losses.softmax(fwd.output)
+    return p[:, :, None] * np.eye(K) - p[:, :, None] * p[:, None, :]
+
+
+def ggn_matrix(net, x, loss="cross_entropy"):
+    """The generalized Gauss-Newton matrix G = (1/m) Σᵢ J_iᵀ H_i J_i (P, P), positive semi-definite.
+
+    J_i = ∂a_L/∂θ (:func:`output_jacobians`), H_i = ∂²ℓ_i/∂a_L² (:func:`output_hessians`, PSD for both
+    losses, so G is PSD). It is the Hessian ∇²J without the term Σ (∂ℓ/∂a_L) ∇²a_L that carries the
+    network's own curvature (Schraudolph 2002). Chapter 07.
+    """
+    J = output_jacobians(net, x)
+    H = output_hessians(net, x, loss)
+    G = np.einsum("mkp,mkl,mlq->pq", J, H, J, optimize=True) / J.shape[0]
+    return 0.5 * (G + G.T)
+
+
+def ggn_vector_product(net, x, v, loss="cross_entropy"):
+    """G v = (1/m) Σᵢ J_iᵀ H_i (J_i v) without forming G or J: one forward R-pass and one back-propagation.
+
+    J v is the directional derivative of the outputs, R{a_L} (forward: R{z_k} = R{a_{k−1}} W_k + a_{k−1} V_k
+    + c_k, R{a_k} = φ_k'(z_k) ⊙ R{z_k}); u_i = H_i (J_i v)/m; then Jᵀu is back-propagation of g_L = u
+    (:func:`networks.backward`). ``v`` flat (P,). Cost: about two gradients (Schraudolph 2002; the
+    "Gauss-Newton vector product" of Hessian-free optimization, Martens 2010). Chapter 07.
+    """
+    from course_lib import losses, networks
+
+    loss = _curvature_loss(loss)
+    net, fwd = _network_point(net, x)
+    P = networks.n_params(net)
+    v = _vector("v", v, P)
+    V = networks.unflatten(v, net)
+    Ra = np.zeros_like(fwd.a[0])
+    for k, layer in enumerate(net):
+        Rz = Ra @ layer.W + fwd.a[k] @ V[k].W + V[k].b
+        Ra = _activation_slope(layer.activation, fwd.z[k]) * Rz
+    m, K = fwd.output.shape
+    if loss == "mse":
+        u = 2.0 / K * Ra / m
+    else:
+        p = losses.softmax(fwd.output)
+        u = p * (Ra - np.sum(p * Ra, axis=1, keepdims=True)) / m
+    return networks.flatten(networks.backward(net, fwd, u).grads)
+
+
+def _softmax_output(net, x):
+    from course_lib import losses
+
+    net, fwd = _network_point(net, x)
+    return net, fwd, losses.softmax(fwd.output)
+
+
+def fisher_matrix(net, x):
+    """The Fisher F = (1/m) Σᵢ E_{y ~ p(·|xᵢ)}[∇ℓ(y) ∇ℓ(y)ᵀ] of a softmax classifier (P, P), exactly.
+
+    The expectation over the model's own labels is the sum Σ_c p_ic g_ic g_icᵀ with g_ic the gradient of
+    −log p(c | xᵢ): K back-propagations, no Hessian of the loss anywhere. For the softmax cross-entropy
+    F equals the GGN (:func:`ggn_matrix`), because E_y[(p − e_y)(p − e_y)ᵀ] = diag(p) − ppᵀ, the logit
+    Hessian (chapter 02; Martens 2020). Chapter 07.
+    """
+    net, fwd, p = _softmax_output(net, x)
+    m, K = p.shape
+    F = np.zeros((_n_params(net),) * 2)
+    for c in range(K):
+        g = _per_example(net, fwd, p - np.eye(K)[c])
+        F += (g * p[:, c : c + 1]).T @ g
+    F /= m
+    return 0.5 * (F + F.T)
+
+
+def _n_params(net):
+    from course_lib import networks
+
+    return networks.n_params(net)
+
+
+def empirical_fisher_matrix(net, x, y):
+    """The "empirical Fisher" F̃ = (1/m) Σᵢ ∇ℓᵢ ∇ℓᵢᵀ with the **observed** labels yᵢ (P, P).
+
+    Not the Fisher: the labels come from the data, not from the model, so F̃ depends on the residuals
+    p − e_y (it vanishes where the fit is perfect and is large far from a fit); Kunstner, Balles and
+    Hennig (2019) show that its preconditioned steps can point far from the minimizer. Chapter 07.
+    """
+    net, fwd, p = _softmax_output(net, x)
+    y = np.asarray(y)
+    if y.shape != (p.shape[0],) or not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= p.shape[1]:
+        raise ValueError(f"y must be {p.shape[0]} integer labels in 0..{p.shape[1] - 1}")
+    g = _per_example(net, fwd, p - np.eye(p.shape[1])[y])
+    return g.T @ g / p.shape[0]
+
+
+class KFACFactors(NamedTuple):
+    """One dense layer's Kronecker factors: A = E[ā āᵀ] (ā = [a_{k−1}, 1]) and G = E[δ δᵀ] (per-example δ)."""
+
+    A: np.ndarray
+    G: np.ndarray
+
+
+def kfac_statistics(net, x, y=None, *, rng=None, exact=False):
+    """(∇J, [KFACFactors per layer]) from one forward pass (Martens and Grosse 2015).
+
+    Layer k's Fisher block (parameters [W_k; b_k] in flatten order) is E[(ā ⊗ δ)(ā ⊗ δ)ᵀ] =
+    E[āāᵀ ⊗ δδᵀ] ≈ A_k ⊗ G_k with A_k = (1/m) Σᵢ āᵢāᵢᵀ, G_k = (1/m) Σᵢ δᵢδᵢᵀ, where δᵢ = ∂ℓᵢ/∂z_k is
+    back-propagated from labels **sampled from the model**, ŷᵢ ~ softmax(a_L,i) drawn with ``rng`` (the
+    Fisher's expectation by one sample; observed labels would give the empirical Fisher), or, with
+    ``exact=True``, averaged over all K labels with weights p_ic. The gradient (returned first, flat) uses
+    the observed labels ``y`` (None: no gradient, returns None). Chapter 07.
+    """
+    from course_lib import losses, networks
+
+    net, fwd = _network_point(net, x)
+    m, K = fwd.output.shape
+    p = losses.softmax(fwd.output)
+    grad = None
+    if y is not None:
+        grad = networks.flatten(networks.backward(net, fwd, networks.output_loss(fwd.output, y)[1]).grads)
+    if exact:
+        deltas = [networks.backward(net, fwd, p - np.eye(K)[c]).delta for c in range(K)]
+        weights = [p[:, c : c + 1] for c in range(K)]
+    else:
+        rng = check_rng(rng)
+        sampled = (p.cumsum(axis=1) < rng.random((m, 1))).sum(axis=1).clip(max=K - 1)
+        deltas, weights = [networks.backward(net, fwd, p - np.eye(K)[sampled]).delta], [np.ones((m, 1))]
+    factors = []
+    for k in range(len(net)):
+        a_bar = np.hstack([fwd.a[k], np.ones((m, 1))])
+        G = sum((d[k] * w).T @ d[k] for d, w in zip(deltas, weights)) / m
+        factors.append(KFACFactors(a_bar.T @ a_bar / m, G))
+    return grad, factors
+
+
+def kfac_matrix(factors):
+    """The block-diagonal K-FAC approximation diag(A_1 ⊗ G_1, …, A_L ⊗ G_L) as a dense (P, P) array."""
+    from scipy.linalg import block_diag
+
+    return block_diag(*[np.kron(f.A, f.G) for f in factors])
+
+
+def kfac_solve(factors, vector, damping):
+    """(A ⊗ G + damping)⁻¹ v per layer: V_k ↦ (A_k + π_k γ I)⁻¹ V_k (G_k + γ/π_k I)⁻¹, γ = √λ.
+
+    V_k is layer k's slice of the flat ``vector`` reshaped to (n_{k−1} + 1, n_k) ([W_k; b_k], flatten
+    order), since (A ⊗ G) vec(V) = vec(A V G) for row-major vec. Factored Tikhonov damping with
+    π_k = √((tr A_k / dim A_k) / (tr G_k / dim G_k)) (Martens and Grosse 2015, section 6.3): two small
+    solves per layer instead of one P × P solve. ``damping`` λ > 0. Chapter 07.
+    """
+    damping = check_scalar("damping", damping, low=0, low_open=True)
+    v = np.asarray(vector, dtype=float)
+    sizes = [f.A.shape[0] * f.G.shape[0] for f in factors]
+    if v.shape != (sum(sizes),):
+        raise ValueError(f"vector must have shape ({sum(sizes)},), got {v.shape}")
+    gamma, out, start = np.sqrt(damping), [], 0
+    for f, size in zip(factors, sizes):
+        V = v[start : start + size].reshape(f.A.shape[0], f.G.shape[0])
+        pi = np.sqrt((np.trace(f.A) / f.A.shape[0]) / max(np.trace(f.G) / f.G.shape[0], 1e-300))
+        left = np.linalg.solve(f.A + pi * gamma * np.eye(f.A.shape[0]), V)
+        out.append(np.linalg.solve(f.G + gamma / pi * np.eye(f.G.shape[0]), left.T).T.ravel())
+        start += size
+    return np.concatenate(out)

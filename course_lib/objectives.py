@@ -26,6 +26,10 @@ Objectives here:
 * :class:`Saddle` -- a x² − b y², a saddle point at the origin (chapters 05, 07);
 * :class:`Himmelblau` -- a non-convex polynomial with four minima, four saddles and a maximum;
 * :class:`WavyBowl` -- a rippled bowl, L-smooth and non-convex, with known L and h* (chapter 05);
+* :func:`nesterov_worst_case` -- Nesterov's tridiagonal quadratic, on which no first-order method beats
+  the lower bounds of :mod:`course_lib.rates` (chapter 06);
+* :class:`LessardCounterexample` -- Lessard, Recht and Packard's 1-D strongly convex function on which
+  the tuned heavy ball cycles (chapter 06);
 * :class:`LeastSquares` and :class:`LogisticRegression` -- finite sums h(θ) = (1/m) Σᵢ hᵢ(θ) over m
   examples (chapters 07-09), with ``m``, ``hvp(θ, v)`` and ``at(batch)``: the same objective on the
   examples of an index array, which is what one mini-batch step of :func:`course_lib.optimizers.run`
@@ -66,6 +70,8 @@ __all__ = [
     "Saddle",
     "Himmelblau",
     "WavyBowl",
+    "nesterov_worst_case",
+    "LessardCounterexample",
     "LeastSquares",
     "LogisticRegression",
     "NoisyGradient",
@@ -347,6 +353,74 @@ class WavyBowl(Objective):
 
     def __repr__(self):
         return f"WavyBowl(dim={self.dim}, a={self.a:g}, omega={self.omega:g})"
+
+
+def nesterov_worst_case(n, L=1.0, mu=0.0):
+    r"""Nesterov's worst-case quadratic in n dimensions, a :class:`Quadratic` with tridiagonal A.
+
+    With T = tridiag(−1, 2, −1) (n × n: xᵀTx = x₁² + Σ_{i<n} (xᵢ − x_{i+1})² + x_n²) and c = (L − μ)/4:
+
+    h(θ) = (c/2)(θᵀTθ − 2θ₁) + (μ/2)‖θ‖²,  i.e.  A = cT + μI,  b = c e₁.
+
+    * μ = 0 (default): the function f_n of Nesterov (2004), Section 2.1.2, convex and L-smooth; θ*ᵢ = 1 − i/(n + 1).
+      On ``nesterov_worst_case(2k + 1, L)`` every first-order method from θ₀ = 0 has
+      h(θ_k) − h* >= 3L‖θ₀ − θ*‖²/(32(k + 1)²) (Theorem 2.1.7; :func:`course_lib.rates.convex_lower_bound`).
+    * 0 < μ < L: the strongly convex function of Theorem 2.1.13 cut to n coordinates; θ*ᵢ ≈ qⁱ with
+      q = (√κ − 1)/(√κ + 1) (exactly qⁱ in infinite dimension), and for k much smaller than n every
+      first-order method from 0 has h(θ_k) − h* >= (μ/2) q^{2k} ‖θ*‖²
+      (:func:`course_lib.rates.first_order_lower_bound`).
+
+    Why: A is tridiagonal and b ∝ e₁, so from θ₀ = 0 the k-th Krylov space span{b, Ab, ..., A^{k−1}b}
+    is span{e₁, ..., e_k}: after k gradient evaluations the coordinates k + 1, ..., n are still 0.
+    The eigenvalues of A lie strictly inside (μ, L), so h is L-smooth and μ-strongly convex.
+    Chapter 06.
+    """
+    n = check_scalar("n", n, low=1, integer=True)
+    L = check_scalar("L", L, low=0, low_open=True)
+    mu = check_scalar("mu", mu, low=0, high=L, high_open=True)
+    c = (L - mu) / 4.0
+    A = c * (2.0 * np.eye(n) - np.eye(n, k=1) - np.eye(n, k=-1)) + mu * np.eye(n)
+    b = np.zeros(n)
+    b[0] = c
+    return Quadratic(A, b)
+
+
+class LessardCounterexample(Objective):
+    r"""Lessard, Recht and Packard (2016): a 1-D function on which tuned heavy ball cycles.
+
+    h(x) = 25x²/2 for x < 1;  x²/2 + 24x − 12 for 1 <= x < 2;  25x²/2 − 24x + 36 for x >= 2.
+
+    h' = 25x, x + 24, 25x − 24 on the three pieces: continuous and increasing, with slopes 25, 1, 25, so
+    h is L-smooth (L = 25) and μ-strongly convex (μ = 1), κ = 25, minimizer 0, h* = 0. Heavy ball with
+    the quadratic-optimal constants (:func:`course_lib.rates.heavy_ball_constants`: α = 1/9, β = 4/9)
+    started at x₀ = 3.3 (v₀ = 0) falls into a cycle of period 3 instead of converging; Nesterov's
+    method converges. Attributes ``L``, ``mu``. Chapter 06.
+    """
+
+    def __init__(self):
+        self.dim = 1
+        self.L, self.mu = 25.0, 1.0
+        self.minimizer = np.zeros(1)
+        self.min_value = 0.0
+
+    def value(self, theta):
+        x = self._theta(theta)[..., 0]
+        return np.where(
+            x < 1.0, 12.5 * x * x, np.where(x < 2.0, 0.5 * x * x + 24.0 * x - 12.0, 12.5 * x * x - 24.0 * x + 36.0)
+        )
+
+    def grad(self, theta):
+        theta = self._theta(theta)
+        x = theta[..., 0]
+        slope = np.where(x < 1.0, 25.0 * x, np.where(x < 2.0, x + 24.0, 25.0 * x - 24.0))
+        return slope[..., None]
+
+    def hessian(self, theta):
+        x = self._theta(theta)[..., 0]
+        return np.where((x >= 1.0) & (x < 2.0), 1.0, 25.0)[..., None, None]
+
+    def __repr__(self):
+        return "LessardCounterexample()"
 
 
 # --------------------------------------------------------------------------------------------------

@@ -15,6 +15,15 @@ For a network h_0 = x, a_l = W_l h_{l−1} + b_l, h_l = g(a_l) (l = 1..L, a_L th
 * :func:`dead_units` -- per layer, the units whose pre-activation is ≤ 0 on every input (a dead ReLU).
 * :func:`saturated_fraction` -- the fraction of pre-activations with |a| > a threshold.
 
+For a NumPy network (:mod:`course_lib.networks`, chapter 10), the mean-field theory of signal
+propagation and its measurement:
+
+* :func:`gaussian_moments` -- E[φ(√q z)²] and E[φ′(√q z)²] for z ~ N(0, 1).
+* :func:`mean_field` -- the forward second moments q_l of the pre-activations and the backward second
+  moments r_l of the deltas, layer by layer, in a deep network of equal widths at initialization.
+* :func:`layer_moments` -- the same two quantities measured on a batch by ``networks.forward`` and
+  ``networks.backward``.
+
 Works for any ``keras.Sequential`` made of ``Dense`` layers (with or without a built-in activation)
 and parameter-free or parametric activation layers between them (``PReLU``, ``LeakyReLU``,
 :class:`course_lib.layers.Maxout`, ...). "Layer l" is the l-th Dense layer, as in
@@ -23,6 +32,7 @@ and parameter-free or parametric activation layers between them (``PReLU``, ``Le
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -41,6 +51,10 @@ __all__ = [
     "moment_ratio",
     "dead_units",
     "saturated_fraction",
+    "MeanField",
+    "gaussian_moments",
+    "mean_field",
+    "layer_moments",
 ]
 
 
@@ -252,3 +266,99 @@ def moment_ratio(h):
         raise ValueError(f"h must have at least 2 columns, got shape {h.shape}")
     eig = np.linalg.eigvalsh(h.T @ h / len(h))
     return float(eig[-1] / eig[-2])
+
+
+# --------------------------------------------------------------------------------------------------
+# Mean-field signal propagation at initialization (chapter 10)
+# --------------------------------------------------------------------------------------------------
+#: (E[φ(z)²], E[φ′(z)²]) for z ~ N(0, 1) of the positively homogeneous activations: exact, and for
+#: them E[φ(√q z)²] = q E[φ(z)²] while E[φ′(√q z)²] does not depend on q.
+_HOMOGENEOUS = {"linear": (1.0, 1.0), "relu": (0.5, 0.5), "abs": (1.0, 1.0)}
+
+
+@functools.lru_cache(maxsize=8)
+def _hermite_nodes(order):
+    """Nodes and weights (summing to 1) of Gauss-Hermite quadrature for E[f(z)], z ~ N(0, 1)."""
+    z, w = np.polynomial.hermite_e.hermegauss(order)
+    return z, w / w.sum()
+
+
+class MeanField(NamedTuple):
+    """:func:`mean_field`'s result, one entry per layer l = 1..L: ``q[l-1]`` = E[a_l²] (forward),
+    ``r[l-1]`` = E[δ_l²] (backward, r_L = E[δ_L²] given)."""
+
+    q: np.ndarray
+    r: np.ndarray
+
+
+def gaussian_moments(activation, q, order=101):
+    r"""(E[φ(√q z)²], E[φ′(√q z)²]) for z ~ N(0, 1), φ = ``activation`` (a name of
+    :data:`course_lib.activations.ACTIVATIONS` or ``"linear"``), ``q`` >= 0 a number or an array.
+
+    Exact for linear, ReLU and |z| (E[ReLU(√q z)²] = q/2, E[ReLU′²] = 1/2); otherwise Gauss-Hermite
+    quadrature with ``order`` nodes (probabilists' weight e^{−z²/2}), accurate to about 1e-9 for tanh and
+    the sigmoid at q <= 100. Returns two arrays of the shape of ``q``.
+    """
+    from course_lib import activations
+
+    q = np.asarray(q, dtype=np.float64)
+    if not np.all(np.isfinite(q) & (q >= 0)):
+        raise ValueError(f"q must be finite and >= 0, got {q!r}")
+    order = check_scalar("order", order, low=2, integer=True)
+    if activation in _HOMOGENEOUS:
+        second, slope = _HOMOGENEOUS[activation]
+        return second * q, np.full(q.shape, slope)
+    act = activations.get(activation)
+    z, w = _hermite_nodes(order)
+    a = np.sqrt(q)[..., None] * z
+    return np.sum(w * act.f(a) ** 2, axis=-1), np.sum(w * act.df(a) ** 2, axis=-1)
+
+
+def mean_field(activation, weight_variance, q1, depth, r_last=1.0):
+    r"""Layer-by-layer second moments of a deep network at initialization, by the mean-field recursion.
+
+    Network: a_l = h_{l−1} W_l (biases 0), h_l = φ(a_l) for l < L, a_L the output; every layer of
+    width n with Var(W_l) = σ_w²/n, σ_w² = ``weight_variance`` (1 for Glorot's 2/(n + n), 2 for He).
+    With independent weights and wide layers (Poole et al. 2016; Schoenholz et al. 2017)
+
+        q_1 = ``q1`` (σ_w² E[x²] for an input x),   q_{l+1} = σ_w² E[φ(√q_l z)²],
+        r_L = ``r_last``,                            r_l = σ_w² E[φ′(√q_l z)²] r_{l+1},
+
+    q_l = E[a_l²] the forward signal and r_l = E[δ_l²] the backward one (δ_l = ∂J/∂a_l). For ReLU
+    this is q_{l+1} = (σ_w²/2) q_l and r_l = (σ_w²/2) r_{l+1}: He's σ_w² = 2 keeps both constant,
+    Glorot's σ_w² = 1 halves them at every layer. Returns :class:`MeanField` of two arrays of length
+    ``depth`` L (chapter 10).
+    """
+    weight_variance = check_scalar("weight_variance", weight_variance, low=0.0, low_open=True)
+    q1 = check_scalar("q1", q1, low=0.0)
+    depth = check_scalar("depth", depth, low=1, integer=True)
+    r_last = check_scalar("r_last", r_last, low=0.0)
+    q = [q1]
+    for _ in range(depth - 1):
+        q.append(weight_variance * float(gaussian_moments(activation, q[-1])[0]))
+    slopes = gaussian_moments(activation, np.array(q))[1]
+    r = np.empty(depth)
+    r[-1] = r_last
+    for layer in range(depth - 2, -1, -1):
+        r[layer] = weight_variance * slopes[layer] * r[layer + 1]
+    return MeanField(np.array(q), r)
+
+
+def layer_moments(net, x, dJ_doutput):
+    r"""Measured (q_l, r_l) of a :mod:`course_lib.networks` network on a batch, l = 1..L.
+
+    q_l = mean over examples and units of a_l² (``networks.forward``'s z), r_l = the same mean of δ_l²
+    (``networks.backward`` from ``dJ_doutput``, e.g. standard normal rows: δ_L = ``dJ_doutput``).
+    The measured counterpart of :func:`mean_field`. Returns :class:`MeanField`.
+    """
+    from course_lib import networks
+
+    fwd = networks.forward(net, np.asarray(x, dtype=np.float64))
+    g = np.asarray(dJ_doutput, dtype=np.float64)
+    if g.shape != fwd.output.shape:
+        raise ValueError(f"dJ_doutput must have the output's shape {fwd.output.shape}, got {g.shape}")
+    bwd = networks.backward(net, fwd, g)
+    return MeanField(
+        np.array([np.mean(z**2) for z in fwd.z]),
+        np.array([np.mean(d**2) for d in bwd.delta]),
+    )

@@ -58,18 +58,30 @@ MODULES: dict[str, Module] = {
     "normalization": Module(MATH),
     "networks": Module(MATH),  # NumPy; Keras only inside from_keras/to_keras
     "optimizers": Module(ALGORITHMS),
+    "second_order_experiments": Module(ALGORITHMS),
+    "second_order_plots": Module(FIGURES),
     "convergence": Module(ALGORITHMS),
     "models": Module(ALGORITHMS),
     "keras_compat": Module(ALGORITHMS),
+    "online": Module(ALGORITHMS),  # chapter 09: Reddi et al.'s online counterexample
+    "adaptive_experiments": Module(ALGORITHMS),  # chapter 09
+    "adaptive_plots": Module(FIGURES),  # chapter 09
     "propagation": Module(ALGORITHMS),
     "loss_experiments": Module(ALGORITHMS),
     "regularization_experiments": Module(ALGORITHMS),
+    "init_experiments": Module(ALGORITHMS),  # chapter 10
+    "bn_experiments": Module(ALGORITHMS),  # chapter 11: normalized MLPs as stacks, BN experiments
+    "stochastic": Module(ALGORITHMS),  # chapter 08: gradient noise, SGD runs on least squares
     "layers": Module(ALGORITHMS, keras=True),  # Maxout subclasses keras.layers.Layer
     "plotting": Module(FIGURES),
     "optim_plots": Module(FIGURES),
+    "momentum_plots": Module(FIGURES),
     "region_plots": Module(FIGURES),
     "loss_plots": Module(FIGURES),
     "regularization_plots": Module(FIGURES),
+    "init_plots": Module(FIGURES),  # chapter 10
+    "bn_plots": Module(FIGURES),
+    "stochastic_plots": Module(FIGURES),
     "quiz": Module(FIGURES),
 }
 

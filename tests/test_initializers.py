@@ -96,3 +96,45 @@ def test_get_names_the_choices():
     with pytest.raises(ValueError, match="initializer must be one of"):
         init.get("xavier")
     assert init.get(init.he_normal) is init.he_normal
+
+
+@pytest.mark.parametrize("shape", [(100, 40), (8, 30)])
+def test_sparse_has_k_nonzero_normal_weights_per_unit(shape):
+    W = init.sparse(shape, np.random.default_rng(3), nonzero=15, std=2.0)
+    k = min(15, shape[0])
+    np.testing.assert_array_equal(np.count_nonzero(W, axis=0), np.full(shape[1], k))
+    if shape[0] > 15:  # the non-zero entries are N(0, std²): KS test against the normal
+        assert stats.kstest(W[W != 0] / 2.0, "norm").pvalue > 0.01
+        # the rows chosen for a unit are spread over all inputs, not the first k
+        assert np.count_nonzero(W.any(axis=1)) > 0.9 * shape[0]
+
+
+def test_sparse_preactivation_variance_does_not_depend_on_fan_in():
+    rng = np.random.default_rng(4)
+    for fan_in in (50, 800):
+        W = init.sparse((fan_in, 400), rng, nonzero=10)
+        x = rng.standard_normal((2000, fan_in))
+        assert np.var(x @ W) == pytest.approx(10.0, rel=0.1)  # k std² E[x²] = 10
+
+
+def test_scaled_multiplies_the_same_draws_and_constant_fills():
+    base = init.he_normal((20, 10), np.random.default_rng(5))
+    np.testing.assert_array_equal(init.scaled("he_normal", 0.5)((20, 10), np.random.default_rng(5)), 0.5 * base)
+    np.testing.assert_array_equal(init.scaled(init.he_normal, 2.0)((20, 10), np.random.default_rng(5)), 2 * base)
+    np.testing.assert_array_equal(init.constant(0.25)((3, 4), None), np.full((3, 4), 0.25))
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: init.sparse((5, 5), np.random.default_rng(0), nonzero=0), "nonzero"),
+        (lambda: init.sparse((5, 5), np.random.default_rng(0), std=-1.0), "std"),
+        (lambda: init.scaled("he_normal", 0.0), "gain"),
+        (lambda: init.scaled("xavier", 1.0), "initializer"),
+        (lambda: init.constant(np.inf), "value"),
+        (lambda: init.constant(1.0)((0, 3), None), "shape"),
+    ],
+)
+def test_factory_arguments_are_validated(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()

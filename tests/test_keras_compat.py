@@ -29,9 +29,14 @@ def _theirs(keras_optimizer, problem):
 # ---- the table's recipes ------------------------------------------------------------------------------
 @pytest.mark.parametrize("convention", kc.CONVENTIONS, ids=lambda c: c.topic)
 def test_every_recipe_reproduces_keras(convention, problems):
-    for problem in problems:
+    shape = kc.MATRIX_SHAPES.get(convention.topic)
+    if shape is not None:  # a matrix optimizer (Muon): a quadratic on vec(W)
+        problems = [kc.check_problem(int(np.prod(shape)), seed) for seed in (0, 2)]
+    for f, theta0 in problems:
         keras_optimizer, ours = kc.recipe_pair(convention)  # fresh Keras optimizer per run
-        difference = _max_diff(_ours(ours, problem), _theirs(keras_optimizer, problem))
+        mine = opt.run(ours, f, theta0, convention.steps).thetas
+        theirs = kc.keras_trajectory(keras_optimizer, f, theta0, convention.steps, shape=shape)
+        difference = _max_diff(mine, theirs)
         assert difference < convention.tolerance, (convention.topic, difference)
 
 
@@ -46,10 +51,18 @@ def test_table_covers_every_optimizer_and_the_conventions():
         "Adam",
         "defaults",
         "schedules",
+        "AMSGrad",
+        "AdamW",
+        "Adadelta",
+        "Adamax",
+        "Nadam",
+        "Lion",
+        "Muon",
+        "schedule-free AdamW",
     ):
         assert required in topics
     for convention in kc.CONVENTIONS:
-        assert 0 < convention.tolerance <= 1e-5
+        assert 0 < convention.tolerance <= 1e-5 and convention.steps >= 50
         assert convention.keras_recipe.startswith("keras.optimizers.")
         assert convention.course_lib_recipe.startswith("optimizers.")
 
@@ -166,3 +179,67 @@ def test_note_schedules_compute_in_float32():
     keras_rates = np.array([float(schedule.to_keras()(k)) for k in ks])
     difference = np.max(np.abs(keras_rates - schedule(ks)))
     assert 1e-12 < difference < 1e-7
+
+
+# ---- chapter 09's rows -----------------------------------------------------------------------------------
+def test_nadam_note_keras_rounds_its_schedule_constant_through_float32(problems):
+    """Keras's μ_t, μ_{t+1} use float32(0.96); its running product Π_t the exact 0.96."""
+    import keras
+
+    assert "Nadam" in kc.FLOAT32_NOTES[4]
+    f, theta0 = problems[0]
+    b1, b2, lr = 0.875, 1 - 2.0**-10, 0.0625
+    theirs = _theirs(keras.optimizers.Nadam(learning_rate=lr, beta_1=b1, beta_2=b2), (f, theta0))
+    ours = _ours(opt.Nadam(lr, b1, b2, eps=1e-7, momentum_decay=1.0), (f, theta0))
+    assert 1e-10 < _max_diff(ours, theirs) < 1e-6
+    d32 = float(np.float32(0.96))
+    theta, m, v, product, replica = theta0.copy(), 0.0, 0.0, 1.0, [theta0]
+    for t in range(1, STEPS + 1):
+        g = f.grad(theta)
+        product *= b1 * (1 - 0.5 * 0.96**t)
+        mu, mu_next = b1 * (1 - 0.5 * d32**t), b1 * (1 - 0.5 * d32 ** (t + 1))
+        m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+        m_hat = mu_next * m / (1 - product * mu_next) + (1 - mu) * g / (1 - product)
+        theta = theta - lr * m_hat / (np.sqrt(v / (1 - b2**t)) + 1e-7)
+        replica.append(theta)
+    assert _max_diff(np.array(replica), theirs) < 1e-12
+
+
+def test_lecture_forms_of_chapter_09_differ_from_keras_where_the_table_says(problems):
+    import keras
+
+    problem = problems[1]
+    b1, b2 = 0.875, 1 - 2.0**-10
+    nadam = _theirs(keras.optimizers.Nadam(learning_rate=0.0625, beta_1=b1, beta_2=b2), problem)
+    assert _max_diff(_ours(opt.Nadam(0.0625, b1, b2, eps=1e-7), problem), nadam) > 1e-3  # Dozat's ψ
+    sf = _theirs(keras.optimizers.ScheduleFreeAdamW(learning_rate=0.0625, beta_1=b1, beta_2=b2), problem)
+    assert _max_diff(_ours(opt.ScheduleFreeAdamW(0.0625, b1, b2), problem), sf) > 1e-3  # the paper's x
+    amsgrad = _theirs(keras.optimizers.Adam(learning_rate=0.0625, beta_1=b1, beta_2=b2, amsgrad=True), problem)
+    lecture = _ours(opt.Adam(0.0625, b1, b2, eps=1e-7, amsgrad=True), problem)
+    assert 1e-9 < _max_diff(lecture, amsgrad) < 1e-3  # only where ε sits (PyTorch's form is the lecture's)
+    adamw = _theirs(keras.optimizers.AdamW(learning_rate=0.0625, weight_decay=2**-8, beta_1=b1, beta_2=b2), problem)
+    keras_form = opt.AdamW(0.0625, b1, b2, 1e-7, 2**-8, keras_bias_correction=True)
+    assert _max_diff(_ours(keras_form, problem), adamw) < 1e-12
+    assert _max_diff(_ours(opt.AdamW(0.0625, b1, b2, 1e-7, keras_bias_correction=True), problem), adamw) > 1e-4
+
+
+def test_execute_table_and_table_markdown():
+    rows = [c for c in kc.CONVENTIONS if c.topic in ("Lion", "Muon")]
+    differences = kc.execute_table(rows)
+    assert set(differences) == {"Lion", "Muon"}
+    assert all(differences[c.topic] < c.tolerance for c in rows)
+    text = kc.table_markdown(rows, columns=("topic", "torch"))
+    assert text.count("\n") == 3 and "no Lion in torch.optim" in text
+    with pytest.raises(ValueError, match="columns"):
+        kc.table_markdown(rows, columns=("nonsense",))
+
+
+def test_keras_trajectory_with_a_matrix_shape_and_its_validation():
+    import keras
+
+    f, theta0 = kc.check_problem(6, 1)
+    flat = kc.keras_trajectory(keras.optimizers.SGD(learning_rate=0.125), f, theta0, steps=5)
+    matrix = kc.keras_trajectory(keras.optimizers.SGD(learning_rate=0.125), f, theta0, steps=5, shape=(2, 3))
+    np.testing.assert_allclose(matrix, flat, rtol=0, atol=1e-15)
+    with pytest.raises(ValueError, match="shape"):
+        kc.keras_trajectory(keras.optimizers.SGD(), f, theta0, steps=2, shape=(4, 2))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from course_lib import datasets, initializers, losses, models
+from course_lib import datasets, initializers, losses, models, normalization
 from course_lib import networks as N
 
 
@@ -500,3 +500,335 @@ def test_sweep_bad_arguments_raise(small_digits, kwargs, match):
     args = dict(data=small_digits, sizes=[64, 10], learning_rates=[0.1], seeds=[0]) | kwargs
     with pytest.raises(ValueError, match=match):
         N.sweep(args.pop("data"), args.pop("sizes"), **args)
+
+
+# --------------------------------------------------------------------------------------------------
+# optimizers of train and sweep (Keras 3's rules, batched over the arm axis)
+# --------------------------------------------------------------------------------------------------
+# Hyperparameters exact in float32 (Keras rounds some through float32: keras_compat.FLOAT32_NOTES),
+# so that one arm equals Keras to round-off; Keras's defaults are checked apart, more loosely.
+B1, B2 = 0.875, 1 - 2**-10
+OPTIMIZER_CASES = [
+    ("sgd", {"momentum": 0.875, "nesterov": True}, 0.05),
+    ("sgd", {"momentum": 0.5, "weight_decay": 2**-7}, 0.05),
+    ("rmsprop", {"rho": 0.875}, 0.002),
+    ("rmsprop", {"rho": 0.875, "momentum": 0.5, "centered": True, "epsilon": 2**-20}, 0.001),
+    ("adam", {"beta_1": B1, "beta_2": B2}, 0.003),
+    ("adam", {"beta_1": B1, "beta_2": B2, "amsgrad": True, "epsilon": 2**-10}, 0.003),
+    ("adamw", {"beta_1": B1, "beta_2": B2, "weight_decay": 2**-4}, 0.003),
+    ("nadam", {"beta_1": B1, "beta_2": B2}, 0.003),
+    ("adagrad", {"initial_accumulator_value": 0.125}, 0.05),
+    ("lion", {"beta_1": B1, "beta_2": 0.984375, "weight_decay": 2**-5}, 0.001),
+]
+
+
+def _keras_run(net, data, name, rate, options, seed, epochs=2):
+    """Keras's optimizer (built first, as fit does) on to_keras(net), with models.train's batches."""
+    model = N.to_keras(net)
+    optimizer = N.keras_optimizer(name, rate, options)
+    optimizer.build(model.trainable_variables)
+    xent = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    history = models.train(model, data, epochs=epochs, batch_size=32, seed=seed, optimizer=optimizer, loss=xent)
+    return models.flat_weights(model), history
+
+
+@pytest.mark.parametrize("name, options, rate", OPTIMIZER_CASES)
+def test_train_with_each_optimizer_equals_keras(small_digits, name, options, rate):
+    net = N.init([64, 16, 10], "tanh", seed=5)
+    run = N.train(net, small_digits, rate, seed=5, epochs=2, optimizer=name, optimizer_options=options)
+    theta, history = _keras_run(net, small_digits, name, rate, options, seed=5)
+    assert np.abs(N.flatten(run.net) - N.flatten(net)).max() > 100 * rate * 1e-3  # it moved
+    np.testing.assert_allclose(N.flatten(run.net), theta, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(run.test_loss[1:], history.test_loss, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, rate", [("adam", 0.003), ("adagrad", 0.05), ("sgd", 0.05)])
+def test_train_with_keras_defaults_agrees_to_float32_rounding(small_digits, name, rate):
+    """Keras's defaults (β₂ = 0.999, an accumulator 0.1, μ = 0.9) go through float32 in Keras: ~1e-7."""
+    options = {"momentum": 0.9, "nesterov": True} if name == "sgd" else None
+    net = N.init([64, 16, 10], "relu", seed=1)
+    run = N.train(net, small_digits, rate, seed=1, epochs=2, optimizer=name, optimizer_options=options)
+    theta, _ = _keras_run(net, small_digits, name, rate, options, seed=1)
+    error = np.abs(N.flatten(run.net) - theta).max()
+    assert 1e-13 < error < 1e-6  # not round-off: the float32 β's; yet far below the steps' size
+
+
+def _schedule_free_reference(net, data, rate, seed, b1, b2, eps, keras_alias=False, epochs=2, batch_size=32):
+    """Defazio et al.'s schedule-free AdamW in its (x, z) form: y = (1 − β₁) z + β₁ x, gradients at y.
+
+    ``keras_alias``: recover x from y with the *updated* z, as Keras 3.15 on TensorFlow does.
+    """
+    theta0 = N.flatten(net)
+    x, z, v, t = theta0.copy(), theta0.copy(), np.zeros_like(theta0), 0
+    y = theta0.copy()
+    rng = np.random.default_rng(seed)
+    for _ in range(epochs):
+        order = rng.permutation(len(data.x_train))
+        for first in range(0, len(order), batch_size):
+            batch = order[first : first + batch_size]
+            _, grads = N.loss_and_gradients(N.unflatten(y, net), data.x_train[batch], data.y_train[batch])
+            g, t = N.flatten(grads), t + 1
+            v = b2 * v + (1 - b2) * g**2
+            z_new = z - rate * g / (np.sqrt(v / (1 - b2**t)) + eps)
+            if keras_alias:
+                x = (y - (1 - b1) * z_new) / b1
+            x = (1 - 1 / t) * x + z_new / t
+            z = z_new
+            y = (1 - b1) * z + b1 * x
+    return y
+
+
+def test_schedule_free_adamw_is_defazio_et_al_and_keras_differs_by_its_alias(small_digits):
+    net, rate, options = N.init([64, 16, 10], "tanh", seed=4), 0.003, {"beta_1": B1, "beta_2": B2}
+    run = N.train(net, small_digits, rate, seed=4, epochs=2, optimizer="schedule_free_adamw", optimizer_options=options)
+    reference = _schedule_free_reference(net, small_digits, rate, 4, B1, B2, 1e-8)
+    np.testing.assert_allclose(N.flatten(run.net), reference, rtol=0, atol=1e-12)
+    theta, _ = _keras_run(net, small_digits, "schedule_free_adamw", rate, options, seed=4)
+    aliased = _schedule_free_reference(net, small_digits, rate, 4, B1, B2, 1e-8, keras_alias=True)
+    np.testing.assert_allclose(theta, aliased, rtol=0, atol=1e-12)  # what Keras computes
+    assert np.abs(theta - reference).max() > 1e-3  # and it is not the algorithm
+
+
+@pytest.mark.parametrize("name, options", [(n, o) for n, o, _ in OPTIMIZER_CASES[::2]] + [("schedule_free_adamw", {})])
+def test_sweep_with_each_optimizer_equals_the_arms_run_one_by_one(small_digits, name, options):
+    rates, seeds, acts = [1e-3, 0.03], [3, 7], ("tanh", "relu")
+    common = dict(epochs=2, batch_size=25, optimizer=name, optimizer_options=options, validation=0.2)
+    result = N.sweep(small_digits, [64, 12, 10], learning_rates=rates, seeds=seeds, activations=acts, **common)
+    assert result.optimizer == name and result.options == N.optimizer_config(name, options)[1]
+    for v, act in enumerate(acts):
+        for s, seed in enumerate(seeds):
+            for r, rate in enumerate(rates):
+                run = N.train(N.init([64, 12, 10], act, seed), small_digits, rate, seed, **common)
+                for field in FIELDS:
+                    np.testing.assert_allclose(
+                        getattr(result, field)[v, s, r], getattr(run, field), rtol=1e-11, atol=1e-12
+                    )
+                np.testing.assert_allclose(N.flatten(result.params[v])[s, r], N.flatten(run.net), atol=1e-12)
+
+
+def test_sweep_drops_diverged_arms_with_an_optimizer_state(small_digits):
+    """Nesterov SGD at η = 1e12 diverges; the other arms (and their slots) carry on as if alone."""
+    options = {"momentum": 0.875, "nesterov": True, "weight_decay": 0.01}
+    common = dict(epochs=2, batch_size=25, optimizer="sgd", optimizer_options=options)
+    result = N.sweep(small_digits, [64, 12, 10], learning_rates=[0.05, 1e12], seeds=[1, 2], **common)
+    assert result.diverged[0, :, 1].all() and not result.diverged[0, :, 0].any()
+    for s, seed in enumerate([1, 2]):
+        run = N.train(N.init([64, 12, 10], "relu", seed), small_digits, 0.05, seed, **common)
+        np.testing.assert_allclose(N.flatten(result.params[0])[s, 0], N.flatten(run.net), atol=1e-12)
+
+
+def test_momentum_argument_is_sgd_momentum_and_unchanged(small_digits):
+    common = dict(learning_rates=[0.1], seeds=[0], epochs=1)
+    old = N.sweep(small_digits, [64, 8, 10], momentum=0.9, **common)
+    new = N.sweep(small_digits, [64, 8, 10], optimizer="sgd", optimizer_options={"momentum": 0.9}, **common)
+    np.testing.assert_array_equal(N.flatten(old.params[0]), N.flatten(new.params[0]))
+    assert old.options == {"momentum": 0.9, "nesterov": False, "weight_decay": 0.0}
+
+
+def test_sweep_takes_a_callable_initializer(small_digits):
+    def scaled(shape, rng):  # chapter 10's kind: He-normal times 0.5
+        return 0.5 * initializers.he_normal(shape, rng)
+
+    result = N.sweep(small_digits, [64, 8, 10], learning_rates=[0.1], seeds=[3], epochs=1, initializer=scaled)
+    run = N.train(N.init([64, 8, 10], "relu", 3, initializer=scaled), small_digits, 0.1, 3, epochs=1)
+    np.testing.assert_allclose(N.flatten(result.params[0])[0, 0], N.flatten(run.net), atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(optimizer="adamax"), "optimizer must be one of"),
+        (dict(optimizer="adam", optimizer_options={"rho": 0.9}), "unknown key 'rho'"),
+        (dict(optimizer="adam", optimizer_options={"beta_1": 1.0}), r"optimizer_options\['beta_1'\] must be"),
+        (dict(optimizer="rmsprop", optimizer_options={"epsilon": -1.0}), r"optimizer_options\['epsilon'\]"),
+        (dict(optimizer="sgd", optimizer_options={"nesterov": 1}), r"optimizer_options\['nesterov'\] must be True"),
+        (dict(optimizer="schedule_free_adamw", optimizer_options={"warmup_steps": 1.5}), "warmup_steps"),
+        (dict(optimizer="adam", optimizer_options=[("beta_1", 0.9)]), "optimizer_options must be a dict"),
+        (dict(optimizer="adam", momentum=0.9), "momentum applies to optimizer='sgd' only"),
+        (dict(momentum=0.9, optimizer_options={"momentum": 0.5}), "momentum and optimizer_options"),
+    ],
+)
+def test_optimizer_bad_arguments_raise(small_digits, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        N.sweep(small_digits, [64, 10], learning_rates=[0.1], seeds=[0], **kwargs)
+    with pytest.raises(ValueError, match=match):
+        N.train(N.init([64, 10]), small_digits, 0.1, **kwargs)
+
+
+# --------------------------------------------------------------------------------------------------
+# batch normalization inside the network (chapter 11)
+# --------------------------------------------------------------------------------------------------
+def _bn_net(sizes, activation, seed):
+    """init(batch_norm=True) with γ, β, the running statistics and b moved off their initial values."""
+    rng = np.random.default_rng(seed + 100)
+    net = []
+    for layer in N.init(sizes, activation, seed, batch_norm=True):
+        if isinstance(layer, N.BatchNorm):
+            n = layer.gamma.size
+            layer = layer._replace(
+                gamma=1 + 0.3 * rng.standard_normal(n),
+                beta=0.2 * rng.standard_normal(n),
+                mean=0.1 * rng.standard_normal(n),
+                var=rng.uniform(0.5, 2.0, n),
+            )
+        else:
+            layer = layer._replace(b=0.1 * rng.standard_normal(layer.b.shape))
+        net.append(layer)
+    return net
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
+def test_batch_norm_forward_and_gradients_match_keras(activation):
+    net = _bn_net([5, 7, 6, 4], activation, seed=3)
+    assert [type(l).__name__ for l in net] == ["Dense", "BatchNorm", "Dense", "BatchNorm", "Dense"]
+    model = N.to_keras(net)
+    kinds = [type(l).__name__ for l in model.layers]
+    assert kinds == ["Dense", "BatchNormalization", "Activation"] * 2 + ["Dense"]
+    x, y = _problem("cross_entropy", m=16)
+    np.testing.assert_allclose(N.forward(net, x, training=False).output, model(x, training=False), atol=1e-12)
+    xent = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    with tf.GradientTape() as tape:
+        output = model(x, training=True)  # (this also moves Keras's moving statistics)
+        value = xent(y, output)
+    grads = tape.gradient(value, model.trainable_variables)
+    np.testing.assert_allclose(N.forward(net, x).output, output, atol=1e-12)  # training=True: batch statistics
+    J, mine = N.loss_and_gradients(net, x, y)
+    assert abs(J - float(value)) < 1e-12
+    np.testing.assert_allclose(N.flatten(mine), np.concatenate([g.numpy().ravel() for g in grads]), atol=1e-12)
+    obj = N.Objective(net, x, y)  # θ = (W1, b1, γ1, β1, W2, b2, γ2, β2, W3, b3), Keras's trainable order
+    assert obj.dim == N.n_params(net) == N.flatten(net).size == sum(int(np.prod(v.shape)) for v in grads)
+    np.testing.assert_allclose(obj.grad(N.flatten(net)), N.flatten(mine), atol=0)
+    np.testing.assert_allclose(N.unflatten(N.flatten(net), net)[1].gamma, net[1].gamma)
+    with pytest.raises(ValueError, match="BatchNorm"):
+        obj.hvp(N.flatten(net), np.ones(obj.dim))
+    again = N.from_keras(model)  # Keras -> network: γ, β and the moving statistics Keras has just updated
+    moved = normalization.update_running(normalization.RunningStats(net[1].mean, net[1].var), x @ net[0].W + net[0].b)
+    np.testing.assert_allclose(again[1].mean, moved.mean, atol=1e-12)
+    np.testing.assert_allclose(again[1].var, moved.var, atol=1e-12)
+    assert again[1].activation == activation and again[1].momentum == 0.99 and again[1].eps == 1e-3
+
+
+def test_batch_norm_gradient_matches_finite_differences():
+    net = _bn_net([4, 5, 3], "tanh", seed=1)
+    x, y = _problem("cross_entropy", m=9, n_in=4, n_out=3, seed=2)
+    obj, theta = N.Objective(net, x, y), N.flatten(net)
+    eps, eye = 1e-6, np.eye(theta.size)
+    numeric = np.array([(obj.value(theta + eps * e) - obj.value(theta - eps * e)) / (2 * eps) for e in eye])
+    np.testing.assert_allclose(obj.grad(theta), numeric, rtol=0, atol=1e-8)
+    assert np.abs(obj.grad(theta)[20:25]).max() < 1e-15  # ∂J/∂b of the Dense before BN: 0 (BN removes b)
+
+
+@pytest.mark.parametrize(
+    "name, options",
+    [("sgd", {"momentum": 0.5}), pytest.param("sgd", {"momentum": 0.875, "nesterov": True}, marks=pytest.mark.slow)],
+)
+def test_train_with_batch_norm_equals_keras(small_digits, name, options):
+    """Dense -> BatchNormalization -> Activation, SGD, models.train's batches: weights and moving statistics."""
+    net = N.init([64, 16, 12, 10], "relu", seed=6, batch_norm=True)
+    run = N.train(net, small_digits, 0.1, seed=6, epochs=1, optimizer=name, optimizer_options=options)
+    model = N.to_keras(net)
+    optimizer = N.keras_optimizer(name, 0.1, options)
+    xent = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    history = models.train(model, small_digits, epochs=1, batch_size=32, seed=6, optimizer=optimizer, loss=xent)
+    np.testing.assert_allclose(N.flatten(run.net), models.flat_weights(model), rtol=0, atol=1e-10)
+    keras_net = N.from_keras(model)
+    for k in (1, 3):
+        np.testing.assert_allclose(run.net[k].mean, keras_net[k].mean, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(run.net[k].var, keras_net[k].var, rtol=0, atol=1e-12)
+        assert np.abs(run.net[k].var - 1).max() > 0.02  # the running statistics moved
+    np.testing.assert_allclose(run.test_loss[1:], history.test_loss, rtol=0, atol=1e-10)  # inference mode
+
+
+def test_sweep_with_batch_norm_equals_the_arms_run_one_by_one(small_digits):
+    rates, seeds, acts = [0.03, 0.3, 1e8], [3, 7], ("sigmoid", "relu")
+    common = dict(epochs=2, batch_size=25, momentum=0.5, validation=0.2)
+    result = N.sweep(
+        small_digits, [64, 12, 8, 10], learning_rates=rates, seeds=seeds, activations=acts, batch_norm=True, **common
+    )
+    assert [type(l).__name__ for l in result.params[0]] == ["Dense", "BatchNorm"] * 2 + ["Dense"]
+    assert result.params[0][1].mean.shape == (2, 3, 12) and result.diverged[1, :, 2].all()  # relu at 1e8
+    for v, act in enumerate(acts):
+        for s, seed in enumerate(seeds):
+            for r, rate in enumerate(rates[:2]):
+                run = N.train(N.init([64, 12, 8, 10], act, seed, batch_norm=True), small_digits, rate, seed, **common)
+                for field in FIELDS:
+                    np.testing.assert_allclose(
+                        getattr(result, field)[v, s, r], getattr(run, field), rtol=1e-11, atol=1e-12
+                    )
+                np.testing.assert_allclose(N.flatten(result.params[v])[s, r], N.flatten(run.net), atol=1e-12)
+                for k in (1, 3):
+                    np.testing.assert_allclose(result.params[v][k].var[s, r], run.net[k].var, atol=1e-12)
+    # paired with plain networks: the same W from the same seed, γ = 1, β = 0, running mean 0, variance 1
+    with_bn, plain = N.init([64, 12, 8, 10], "relu", 3, batch_norm=True), N.init([64, 12, 8, 10], "relu", 3)
+    for a, b in zip([l for l in with_bn if isinstance(l, N.Dense)], plain):
+        np.testing.assert_array_equal(a.W, b.W)
+    assert (
+        with_bn[1].gamma.tolist() == [1.0] * 12 and with_bn[1].var.tolist() == [1.0] * 12 and not with_bn[1].mean.any()
+    )
+
+
+def test_sweep_with_batch_norm_and_adam_equals_train(small_digits):
+    common = dict(epochs=1, batch_size=50, optimizer="adam", optimizer_options={"beta_1": B1, "beta_2": B2})
+    result = N.sweep(small_digits, [64, 12, 10], learning_rates=[1e-3, 1e-2], seeds=[2], batch_norm=True, **common)
+    for r, rate in enumerate([1e-3, 1e-2]):
+        run = N.train(N.init([64, 12, 10], "relu", 2, batch_norm=True), small_digits, rate, 2, **common)
+        np.testing.assert_allclose(result.test_loss[0, 0, r], run.test_loss, rtol=1e-10)
+        np.testing.assert_allclose(result.params[0][1].gamma[0, r], run.net[1].gamma, atol=1e-10)
+
+
+def test_batch_norm_layer_bad_arguments_raise():
+    net = N.init([3, 4, 2], batch_norm=True)
+    with pytest.raises(ValueError, match=r"net\[1\].gamma must have 4 entries"):
+        N.forward(
+            [net[0], net[1]._replace(gamma=np.ones(3), beta=np.ones(3), mean=np.ones(3), var=np.ones(3))], [[0, 0, 0]]
+        )
+    with pytest.raises(ValueError, match=r"net\[1\] must have gamma, beta, mean, var of one shape"):
+        N.forward([net[0], net[1]._replace(beta=np.ones(3))], np.zeros((1, 3)))
+    with pytest.raises(ValueError, match=r"net\[1\].momentum must be"):
+        N.forward([net[0], net[1]._replace(momentum=1.5)], np.zeros((1, 3)))
+    with pytest.raises(ValueError, match=r"net\[1\].eps must be"):
+        N.forward([net[0], net[1]._replace(eps=-1.0)], np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="BatchNorm"):
+        N.hvp(net, np.zeros((2, 3)), [0, 1], np.zeros(N.n_params(net)))
+    with pytest.raises(ValueError, match="BatchNorm"):
+        N.layer_jacobians(net, np.zeros(3))
+
+
+# --------------------------------------------------------------------------------------------------
+# Jacobian-vector and Gauss-Newton products (chapter 07)
+# --------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
+def test_jvp_and_ggn_match_the_tape_jacobian_and_output_hessian(loss):
+    """G = Σᵢ Jᵢᵀ Hᵢ Jᵢ with J from tape.jacobian and H = ∇² of the Keras loss in the outputs (by tape)."""
+    model = _keras_mlp([4, 5, 3], "tanh", seed=12)
+    x, y = _problem(loss, m=6, n_in=4, n_out=3, seed=3)
+    net = N.from_keras(model)
+    with tf.GradientTape() as tape:
+        out = model(x)
+    J = tape.jacobian(out, model.trainable_variables)  # (m, K, *shape) per variable
+    J = np.concatenate([j.numpy().reshape(6, 3, -1) for j in J], axis=-1)  # (m, K, P)
+    z = tf.Variable(out)
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            value = KERAS_LOSS[loss]()(y, z)
+        g = inner.gradient(value, z)
+    H = outer.jacobian(g, z).numpy().reshape(18, 18)  # ∇²_{a_L} J over all (i, k)
+    G = J.reshape(18, -1).T @ H @ J.reshape(18, -1)
+    v = np.random.default_rng(4).standard_normal((2, J.shape[-1]))
+    np.testing.assert_allclose(N.jvp(net, x, v[0]), (J @ v[0]), atol=1e-12)
+    np.testing.assert_allclose(N.jvp(net, x, v), np.einsum("mkp,qp->qmk", J, v), atol=1e-12)
+    np.testing.assert_allclose(N.ggn_vp(net, x, y, v[0], loss), G @ v[0], atol=1e-12)
+    np.testing.assert_allclose(N.ggn_vp(net, x, y, v, loss), v @ G.T, atol=1e-12)
+    obj = N.Objective(net, x, y, loss)
+    theta = N.flatten(net)
+    np.testing.assert_allclose(obj.ggn(theta), G, atol=1e-12)
+    np.testing.assert_allclose(obj.ggn_vp(theta, v[1]), G @ v[1], atol=1e-12)
+    assert np.linalg.eigvalsh(obj.ggn(theta)).min() > -1e-12  # positive semi-definite
+    # outputs linear in θ (one linear layer): G is the Hessian; two linear layers: it is not
+    lin = N.init([4, 2], "linear", seed=1)
+    targets = np.random.default_rng(5).standard_normal((6, 2))
+    lin_obj = N.Objective(lin, x, targets, "mse")
+    np.testing.assert_allclose(lin_obj.ggn(N.flatten(lin)), lin_obj.hessian(N.flatten(lin)), atol=1e-12)
+    deep = N.Objective(N.init([4, 3, 2], "linear", seed=1), x, targets, "mse")
+    theta = N.flatten(N.init([4, 3, 2], "linear", seed=1))
+    assert np.abs(deep.ggn(theta) - deep.hessian(theta)).max() > 1e-2

@@ -120,3 +120,33 @@ def test_gradient_is_invariant_to_shift_and_scale_of_the_batch():
 def test_bad_arguments_name_the_parameter(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_a_stack_of_batches_equals_each_batch_alone():
+    rng = np.random.default_rng(7)
+    x, dy = rng.normal(size=(3, 6, 4)), rng.normal(size=(3, 6, 4))
+    gamma, beta = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    stats = bn.RunningStats(rng.normal(size=(3, 4)), rng.uniform(0.5, 2, size=(3, 4)))
+    y, back = bn.batch_norm(x, gamma, beta), bn.batch_norm_backward(dy, x, gamma)
+    y_ln, back_ln = bn.layer_norm(x, gamma, beta), bn.layer_norm_backward(dy, x, gamma)
+    new = bn.update_running(stats, x)
+    inference = bn.batch_norm_inference(x, stats, gamma, beta)
+    for a in range(3):
+        np.testing.assert_allclose(y[a], bn.batch_norm(x[a], gamma[a], beta[a]), rtol=1e-13)
+        np.testing.assert_allclose(y_ln[a], bn.layer_norm(x[a], gamma[a], beta[a]), rtol=1e-13)
+        for ours, alone in zip(back, bn.batch_norm_backward(dy[a], x[a], gamma[a])):
+            np.testing.assert_allclose(ours[a], alone, rtol=1e-12, atol=1e-14)
+        for ours, alone in zip(back_ln, bn.layer_norm_backward(dy[a], x[a], gamma[a])):
+            np.testing.assert_allclose(ours[a], alone, rtol=1e-12, atol=1e-14)
+        one = bn.update_running(bn.RunningStats(stats.mean[a], stats.var[a]), x[a])
+        np.testing.assert_allclose(new.mean[a], one.mean, rtol=1e-14)
+        np.testing.assert_allclose(new.var[a], one.var, rtol=1e-14)
+        alone = bn.batch_norm_inference(x[a], bn.RunningStats(stats.mean[a], stats.var[a]), gamma[a], beta[a])
+        np.testing.assert_allclose(inference[a], alone, rtol=1e-14)
+
+
+def test_a_single_example_gives_beta_and_no_gradient_to_x():
+    x, gamma, beta = np.array([[3.0, -1.0, 2.0]]), np.array([2.0, 0.5, 1.0]), np.array([0.1, 0.2, 0.3])
+    np.testing.assert_array_equal(bn.batch_norm(x, gamma, beta), beta[None])
+    dx, _, _ = bn.batch_norm_backward(np.ones_like(x), x, gamma)
+    np.testing.assert_array_equal(dx, 0.0)

@@ -91,6 +91,14 @@ def _all_optimizers():
         opt.RMSProp(0.05),
         opt.Adam(0.05),
         opt.Newton(0.5, damping=0.1),
+        # chapter 09 (Muon needs a matrix shape: tests/test_adaptive.py)
+        opt.Adam(0.05, amsgrad=True),
+        opt.AdamW(0.05),
+        opt.Adadelta(1.0),
+        opt.Adamax(0.05),
+        opt.Nadam(0.05),
+        opt.Lion(0.01),
+        opt.ScheduleFreeAdamW(0.05),
     ]
 
 
@@ -406,7 +414,10 @@ def test_every_public_name_is_exported_and_documented_in_one_style():
     for name in opt.__all__:
         assert getattr(opt, name).__doc__, name
     optimizers = [obj for obj in vars(opt).values() if inspect.isclass(obj) and hasattr(obj, "update")]
-    assert {o.__name__ for o in optimizers} == {"GradientDescent", "Momentum", "AdaGrad", "RMSProp", "Adam", "Newton"}
+    expected = {"GradientDescent", "Momentum", "AdaGrad", "RMSProp", "Adam", "Newton"}
+    expected |= {"AdamW", "Adadelta", "Adamax", "Nadam", "Lion", "Muon", "ScheduleFreeAdamW"}  # chapter 09
+    expected |= {"TrustRegion", "NewtonCG", "KFAC"}  # chapter 07
+    assert {o.__name__ for o in optimizers} == expected
     for optimizer in optimizers:
         first_line = optimizer.__doc__.splitlines()[0]
         assert "θ ←" in first_line or "←" in first_line, f"{optimizer.__name__}: update rule at the top"
@@ -467,3 +478,26 @@ def test_update_has_no_separate_step_argument(problems):
     gd = opt.GradientDescent(0.1)
     with pytest.raises(TypeError):
         gd.update(theta0, gd.init(theta0), f, 0)
+
+
+# --- growing batches (chapter 08): batch_size as a sequence of per-step sizes -------------------------
+def test_run_with_growing_batches_uses_the_batch_of_each_step():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 2))
+    problem = ob.LeastSquares(X, rng.standard_normal(30))
+    sizes = np.array([1, 2, 4, 8, 30])
+    gd = opt.GradientDescent(0.1)
+    traj = opt.run(gd, problem, np.zeros(2), 5, batch_size=sizes, seed=3)
+    theta = np.zeros(2)
+    for k, b in enumerate(sizes):
+        batch = np.random.default_rng((3, k)).choice(30, int(b), replace=False)
+        theta = theta - 0.1 * problem.at(batch).grad(theta)
+        np.testing.assert_allclose(traj.thetas[k + 1], theta, rtol=1e-14)
+    step = traj.thetas[-1] - traj.thetas[-2]
+    np.testing.assert_allclose(step, -0.1 * problem.grad(traj.thetas[-2]), rtol=1e-12)  # b = m: full gradient
+    with pytest.raises(ValueError, match="batch_size"):
+        opt.run(gd, problem, np.zeros(2), 5, batch_size=[1, 2, 3])
+    with pytest.raises(ValueError, match="batch_size"):
+        opt.run(gd, problem, np.zeros(2), 2, batch_size=[1, 31])
+    with pytest.raises(ValueError, match="sampling"):
+        opt.run(gd, problem, np.zeros(2), 2, batch_size=[1, 2], sampling="reshuffle")

@@ -142,3 +142,61 @@ def test_numpy_path_for_dense_stacks_equals_the_keras_path():
     for name in ("inputs", "pre", "deltas"):
         for a, b in zip(getattr(ours, name), getattr(ref, name)):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)  # Keras computes in floatx
+
+
+def test_gaussian_moments_against_closed_forms_and_sampling():
+    q = np.array([0.0, 0.5, 2.0])
+    second, slope = P.gaussian_moments("relu", q)
+    np.testing.assert_allclose(second, q / 2)
+    np.testing.assert_allclose(slope, 0.5)
+    # tanh: quadrature against Monte Carlo with 2e6 draws (standard error ~1e-3 relative)
+    z = np.random.default_rng(0).standard_normal(2_000_000)
+    t2, d2 = P.gaussian_moments("tanh", 1.3)
+    assert t2 == pytest.approx(np.mean(np.tanh(np.sqrt(1.3) * z) ** 2), rel=3e-3)
+    assert d2 == pytest.approx(np.mean((1 - np.tanh(np.sqrt(1.3) * z) ** 2) ** 2), rel=3e-3)
+    # and against an independent quadrature (scipy.integrate.quad of the Gaussian integral)
+    from scipy import integrate, stats
+
+    exact = integrate.quad(lambda u: np.tanh(np.sqrt(1.3) * u) ** 2 * stats.norm.pdf(u), -12, 12)[0]
+    assert t2 == pytest.approx(exact, rel=1e-8)
+
+
+def test_mean_field_relu_is_geometric_and_matches_wide_networks():
+    mf = P.mean_field("relu", 1.0, 1.0, 6)
+    np.testing.assert_allclose(mf.q, 0.5 ** np.arange(6))  # Glorot + ReLU halves q going up
+    np.testing.assert_allclose(mf.r, 0.5 ** np.arange(5, -1, -1))  # ... and r going down
+    # a wide tanh network follows the recursion (to ~5 % at width 512)
+    from course_lib import networks
+
+    net = networks.init([512] * 9, "tanh", seed=1, initializer="he_uniform")
+    rng = np.random.default_rng(2)
+    x, g = rng.standard_normal((2, 256, 512))
+    measured, theory = P.layer_moments(net, x, g), P.mean_field("tanh", 2.0, 2.0 * np.mean(x**2), 8)
+    np.testing.assert_allclose(measured.q, theory.q, rtol=0.05)
+    np.testing.assert_allclose(measured.r, theory.r, rtol=0.1)
+
+
+def test_layer_moments_match_a_direct_computation():
+    from course_lib import networks
+
+    net = networks.init([5, 4, 3], "tanh", seed=0)
+    x, g = RNG.normal(size=(7, 5)), RNG.normal(size=(7, 3))
+    a1 = x @ net[0].W
+    a2 = np.tanh(a1) @ net[1].W
+    d1 = (g @ net[1].W.T) * (1 - np.tanh(a1) ** 2)
+    m = P.layer_moments(net, x, g)
+    np.testing.assert_allclose(m.q, [np.mean(a1**2), np.mean(a2**2)])
+    np.testing.assert_allclose(m.r, [np.mean(d1**2), np.mean(g**2)])
+
+
+def test_mean_field_arguments_are_validated():
+    with pytest.raises(ValueError, match="weight_variance"):
+        P.mean_field("tanh", 0.0, 1.0, 3)
+    with pytest.raises(ValueError, match="depth"):
+        P.mean_field("tanh", 1.0, 1.0, 0)
+    with pytest.raises(ValueError, match="q must"):
+        P.gaussian_moments("tanh", -1.0)
+    with pytest.raises(ValueError, match="dJ_doutput"):
+        from course_lib import networks
+
+        P.layer_moments(networks.init([3, 2], "tanh"), np.ones((4, 3)), np.ones((4, 3)))

@@ -143,3 +143,96 @@ def test_noisy_inputs_fit_tends_to_ridge_with_lambda_sigma_squared():
 def test_bad_arguments_name_the_parameter(split, call, match):
     with pytest.raises(ValueError, match=match):
         call(split)
+
+
+def test_extra_test_images_are_the_unused_training_images_then_the_test_split():
+    plain, extra = rx.digit_images(60, 40), rx.digit_images(60, 40, extra_test=True)
+    raw = datasets.digits(standardize=False)
+    assert len(extra.y_test) == len(raw.y_train) - 100 + len(raw.y_test)
+    np.testing.assert_array_equal(extra.x_test[: len(raw.y_train) - 100], raw.x_train[100:] / 16.0)
+    np.testing.assert_array_equal(extra.x_test[len(raw.y_train) - 100 :], plain.x_test)
+    np.testing.assert_array_equal(extra.y_test[len(raw.y_train) - 100 :], plain.y_test)
+    np.testing.assert_array_equal(extra.x_train, plain.x_train)
+
+
+def test_batch_stream_bootstrap_draws_one_resample_and_permutes_it(split):
+    epochs = list(rx.batch_stream(split.x_train, 3, epochs=2, batch_size=25, bootstrap=True))
+    sample = np.random.default_rng((3, 2)).integers(0, 60, size=60)
+    for batches in epochs:
+        index = np.concatenate([b[1] for b in batches])
+        np.testing.assert_array_equal(np.sort(index), np.sort(sample))
+        np.testing.assert_array_equal(np.concatenate([b[0] for b in batches]), split.x_train[index])
+        assert [len(b[1]) for b in batches] == [25, 25, 10] and all(b[2] is None for b in batches)
+    assert len(np.unique(sample)) < 50  # with replacement: about 63% distinct
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"dropout": 0.5, "weight_decay": 2.0**-9, "shift": 1, "noise": 0.2, "tasks": ("digit", "parity")},
+        {"bootstrap": True, "tasks": ("digit", "parity")},
+    ],
+)
+def test_train_mlp_arm_equals_a_keras_model_on_the_same_batches_and_masks(split, options):
+    stacked = rx.train_mlp(split, 8, learning_rates=[0.2, 0.3], seeds=[4], epochs=3, record_every=3, **options)
+    model, params = rx.keras_arm(split, 8, learning_rate=0.3, seed=4, epochs=3, **options)
+    initial = rx._init(8, ("digit", "parity"), 4)[0]
+    assert np.abs(params["W1"] - initial).max() > 1e-2  # the weights moved
+    np.testing.assert_allclose(params["W1"], stacked.params["W1"][0, 1], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(params["b1"], stacked.params["b1"][0, 1], rtol=0, atol=1e-12)
+    for (W, b), (Wk, bk) in zip(stacked.params["heads"], params["heads"]):
+        np.testing.assert_allclose(Wk, W[0, 1], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(bk, b[0, 1], rtol=0, atol=1e-12)
+    logits = model([split.x_test, np.ones((len(split.x_test), 8))])
+    wrong = np.asarray(logits[0]).argmax(-1) != split.y_test
+    np.testing.assert_array_equal(wrong, stacked.test_wrong[0, 0, 1, -1])
+
+
+def test_keras_rounds_the_l2_factor_to_float32_first(split):
+    # L2(0.001) multiplies by float32(0.001) (ops.cast of a Python float): the weights then differ
+    # from the float64 NumPy trainer by ~1e-10, while a power of two (exact in float32) agrees to rounding
+    import keras
+
+    x = np.ones(4)
+    assert float(keras.regularizers.L2(0.001)(x)) == 4 * float(np.float32(0.001))
+    assert float(keras.regularizers.L2(0.001)(x)) != 4 * 0.001
+    stacked = rx.train_mlp(split, 8, learning_rates=[0.3], seeds=[4], epochs=2, weight_decay=1e-3)
+    _, params = rx.keras_arm(split, 8, learning_rate=0.3, seed=4, epochs=2, weight_decay=1e-3)
+    gap = np.abs(params["W1"] - stacked.params["W1"][0, 0]).max()
+    assert 1e-13 < gap < 1e-8
+
+
+def test_compare_splits_the_standard_error_into_seeds_and_test_images():
+    rng = np.random.default_rng(0)
+    wrong_a, wrong_b = rng.random((5, 400)) < 0.08, rng.random((5, 400)) < 0.1
+    a = rx.Choice(0.1, 10, None, wrong_a.mean(1), wrong_a)
+    b = rx.Choice(0.3, 20, None, wrong_b.mean(1), wrong_b)
+    d = rx.compare(a, b)
+    diff = wrong_a.astype(float) - wrong_b
+    assert d.mean == pytest.approx(wrong_a.mean() - wrong_b.mean(), abs=1e-15)
+    np.testing.assert_allclose(d.differences, a.test_error - b.test_error, atol=1e-15)
+    assert d.se_seeds == pytest.approx(np.std(d.differences, ddof=1) / np.sqrt(5))
+    per_image = diff.mean(axis=0)
+    assert d.se_images == pytest.approx(np.sqrt(np.sum((per_image - per_image.mean()) ** 2) / 399 / 400))
+    assert d.stderr == pytest.approx(np.sqrt(d.se_seeds**2 + d.se_images**2))
+    assert d.distinguishable == (abs(d.mean) > 2 * d.stderr)
+    same = rx.compare(a, a)
+    assert same.mean == 0 and same.stderr == 0 and not same.distinguishable
+    with pytest.raises(ValueError, match="a and b"):
+        rx.compare(a, rx.Choice(0.1, 10, None, None, wrong_b[:, :100]))
+
+
+def test_ensemble_check_measures_the_formula_and_predicts_from_validation(split):
+    result = rx.train_mlp(split, 6, learning_rates=[0.3], seeds=[0, 1, 2], epochs=3, record_every=3)
+    check = rx.ensemble_check(result, split)
+    probs = rx.member_probabilities(result, split.x_test)
+    errors = probs - np.eye(10)[split.y_test]
+    v, c, average = reg.ensemble_terms(errors)
+    assert check.measured[0] == pytest.approx(1.0) and check.measured[-1] == pytest.approx(average / v)
+    assert check.measured[-1] == pytest.approx(reg.ensemble_error(1.0, c / v, 3))  # the identity at k = S
+    pair = np.mean([np.mean(((errors[i] + errors[j]) / 2) ** 2) for i, j in [(0, 1), (0, 2), (1, 2)]])
+    assert check.measured[1] == pytest.approx(pair / v)
+    val = rx.member_probabilities(result, split.x_val) - np.eye(10)[split.y_val]
+    v_val, c_val, _ = reg.ensemble_terms(val)
+    np.testing.assert_allclose(check.predicted, [1, (1 + c_val / v_val) / 2, (1 + 2 * c_val / v_val) / 3])
+    assert check.ensemble_accuracy == np.mean(probs.mean(0).argmax(-1) == split.y_test)

@@ -30,15 +30,34 @@ reproduce Keras's forms exactly; :mod:`course_lib.keras_compat` lists every diff
 conversion (chapter 09), and its tests run both side by side.
 
 The package: ``core`` (states, :class:`Trajectory`, :func:`batches`, :func:`run`), ``first_order``
-(gradient descent, momentum), ``adaptive`` (AdaGrad, RMSProp, Adam), ``second_order`` (Newton). It
-imports only :mod:`course_lib.validation`. A new optimizer goes into the file of its family, with its
-update rule at the top of its docstring, then its arguments, what it needs from the objective, its
-Keras counterpart and its chapter; and its name into ``__all__`` here.
+(gradient descent, momentum), ``adaptive`` (AdaGrad, RMSProp, Adam), ``second_order`` (Newton, trust
+region, Newton-CG, K-FAC). It imports only :mod:`course_lib.validation` and :mod:`course_lib.curvature`.
+A new optimizer goes into the file of its family, with its update rule at the top of its docstring, then
+its arguments, what it needs from the objective, its Keras counterpart and its chapter; and its name
+into ``__all__`` here.
 """
 
 from __future__ import annotations
 
-from .adaptive import AdaGrad, Adam, RMSProp
+from .adaptive import (
+    NS_COEFFICIENTS,
+    Adadelta,
+    AdadeltaState,
+    AdaGrad,
+    Adam,
+    Adamax,
+    AdamW,
+    AMSGradState,
+    Lion,
+    Muon,
+    Nadam,
+    NadamState,
+    RMSProp,
+    ScheduleFreeAdamW,
+    ScheduleFreeState,
+    newton_schulz,
+    polar_factor,
+)
 from .core import (
     SAMPLINGS,
     AccumulatorState,
@@ -49,16 +68,36 @@ from .core import (
     batches,
     run,
 )
-from .first_order import GradientDescent, Momentum
-from .second_order import Newton
+from .first_order import GradientDescent, Momentum, nesterov_convex_momentum
+from .second_order import KFAC, KFACState, Newton, NewtonCG, TrustRegion, TrustRegionState
 
 __all__ = [
     "GradientDescent",
     "Momentum",
+    "nesterov_convex_momentum",
     "AdaGrad",
     "RMSProp",
     "Adam",
+    "AdamW",
+    "Adadelta",
+    "Adamax",
+    "Nadam",
+    "Lion",
+    "Muon",
+    "ScheduleFreeAdamW",
+    "AMSGradState",
+    "AdadeltaState",
+    "NadamState",
+    "ScheduleFreeState",
+    "NS_COEFFICIENTS",
+    "newton_schulz",
+    "polar_factor",
     "Newton",
+    "TrustRegion",
+    "NewtonCG",
+    "KFAC",
+    "TrustRegionState",
+    "KFACState",
     "EmptyState",
     "MomentumState",
     "AccumulatorState",

@@ -126,6 +126,8 @@ def batches(m, batch_size, steps, *, seed=0, sampling="independent"):
 # --------------------------------------------------------------------------------------------------
 def _step_objectives(objective, steps, batch_size, seed, sampling):
     """k -> the objective step k's update sees: objective.at(batch_k), objective.draw(seed, k), or itself."""
+    if isinstance(batch_size, list | tuple | np.ndarray) and np.ndim(batch_size) == 1:
+        return _growing_batches(objective, steps, batch_size, seed, sampling)
     if batch_size is not None:
         if not (hasattr(objective, "at") and hasattr(objective, "m")):
             raise ValueError(
@@ -140,6 +142,23 @@ def _step_objectives(objective, steps, batch_size, seed, sampling):
     if draw is not None:
         return lambda k: draw(seed, k)
     return lambda k: objective
+
+
+def _growing_batches(objective, steps, batch_sizes, seed, sampling):
+    """k -> objective.at(B_k) with |B_k| = batch_sizes[k], B_k drawn from default_rng((seed, k))."""
+    if not (hasattr(objective, "at") and hasattr(objective, "m")):
+        raise ValueError(f"objective must be a finite sum (with .at(batch) and .m) for batch sizes, got {objective!r}")
+    if sampling != "independent":
+        raise ValueError(f"a batch_size per step needs sampling='independent', got {sampling!r}")
+    m = check_scalar("objective.m", objective.m, low=1, integer=True)
+    sizes = np.asarray(batch_sizes)
+    if (
+        sizes.shape != (steps,)
+        or not np.issubdtype(sizes.dtype, np.integer)
+        or (steps and (sizes.min() < 1 or sizes.max() > m))
+    ):
+        raise ValueError(f"batch_size must be an int or {steps} integers in 1..m = 1..{m}, got {batch_sizes!r}")
+    return lambda k: objective.at(np.random.default_rng((seed, k)).choice(m, int(sizes[k]), replace=False))
 
 
 def run(
@@ -176,7 +195,9 @@ def run(
             and ``m`` for ``batch_size``.
         theta0: the start, a finite vector of shape (objective.dim,).
         steps: 100; an integer >= 0 (0 returns just θ₀).
-        batch_size: None (full batch) or an integer in 1..objective.m.
+        batch_size: None (full batch), an integer in 1..objective.m, or a sequence of ``steps``
+            integers B_0, ..., B_{K−1} (growing batches: step k draws B_k distinct examples from
+            ``default_rng((seed, k))``; sampling must be ``"independent"``; chapter 08).
         seed: 0; an integer >= 0, the run's randomness (batches or noise).
         sampling: ``"independent"`` (default), ``"reshuffle"`` or ``"shuffle_once"`` (:data:`SAMPLINGS`).
         record_every: 1; an integer >= 1.

@@ -11,7 +11,21 @@ from course_lib.validation import check_rate, check_unit, set_validated
 
 from .core import EmptyState, MomentumState, rate
 
-__all__ = ["GradientDescent", "Momentum"]
+
+def nesterov_convex_momentum(k):
+    """β_k = (k − 1)/(k + 2) for k >= 1 (0 at k = 0): Nesterov's momentum schedule for convex h.
+
+    Used as ``Momentum(1/L, momentum=nesterov_convex_momentum, nesterov=True)`` it is the method
+    y_k = θ_k + (k − 1)/(k + 2)(θ_k − θ_{k−1}), θ_{k+1} = y_k − ∇h(y_k)/L (θ_{−1} = θ₀), whose
+    guarantee on convex L-smooth h is h(θ_k) − h* <= 2L‖θ₀ − θ*‖²/(k + 1)²
+    (:func:`course_lib.rates.nesterov_convex_bound`; Su, Boyd and Candès 2016). Chapter 06.
+    """
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
+        raise ValueError(f"k must be an integer >= 0, got {k!r}")
+    return max(0.0, (k - 1.0) / (k + 2.0))
+
+
+__all__ = ["GradientDescent", "Momentum", "nesterov_convex_momentum"]
 
 
 @dataclass(frozen=True)
@@ -50,7 +64,9 @@ class Momentum:
 
     Args:
         learning_rate: α = 0.01; a float >= 0, or a schedule k -> α_k.
-        momentum: μ = 0.9; in [0, 1) (0.9 is the usual start; 0.99 needs a smaller α).
+        momentum: μ = 0.9 (chapter 06 calls it β); in [0, 1) (0.9 is the usual start; 0.99 needs a
+            smaller α), or a schedule k -> μ_k in [0, 1) such as :func:`nesterov_convex_momentum`
+            (then step k uses μ_k in both places).
         nesterov: False; True for Nesterov's look-ahead gradient.
         keras_form: False; True for Keras's form, m ← μm − α_k ∇h(θ); θ ← θ + m (Nesterov:
             θ ← θ + μm − α_k ∇h(θ) with the new m), where the velocity carries the rate and
@@ -75,7 +91,7 @@ class Momentum:
         set_validated(
             self,
             learning_rate=check_rate(self.learning_rate),
-            momentum=check_unit("momentum", self.momentum),
+            momentum=self.momentum if callable(self.momentum) else check_unit("momentum", self.momentum),
             nesterov=bool(self.nesterov),
             keras_form=bool(self.keras_form),
         )
@@ -84,7 +100,8 @@ class Momentum:
         return MomentumState(np.zeros_like(theta), 0)
 
     def update(self, theta, state, objective):
-        alpha, mu, v = rate(self.learning_rate, state.count), self.momentum, state.velocity
+        alpha, v = rate(self.learning_rate, state.count), state.velocity
+        mu = check_unit("momentum", self.momentum(state.count)) if callable(self.momentum) else self.momentum
         if self.keras_form:
             g = objective.grad(theta)
             v = mu * v - alpha * g
