@@ -81,7 +81,8 @@ def plot_rotation(result, reduction=1e-4, ax=None):
                 labelled_miss = True
     ax.set_yscale("log")
     ax.set_xticks(range(len(methods)), methods)
-    ax.set_ylabel(rf"steps to reduce $h - h^*$ by $10^{{{-np.log10(reduction):.0f}}}$")
+    exponent = f"{np.log10(reduction):.0f}"
+    ax.set_ylabel(rf"steps until $h - h^*$ stays $\leq 10^{{{exponent}}}\,(h_0 - h^*)$")
     ax.set_title("Best rate of each method on the same quadratic, axis-aligned or rotated")
     ax.legend()
     return ax

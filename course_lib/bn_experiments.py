@@ -45,6 +45,7 @@ __all__ = [
     "flat",
     "NormSweep",
     "sweep",
+    "reestimate",
     "gradient_change",
     "scale_invariance",
     "effective_rate_run",
@@ -216,13 +217,18 @@ class NormSweep(NamedTuple):
     """:func:`sweep`'s result. ``sweep``: a :class:`course_lib.networks.Sweep` (one "activation", so
     ``networks.best_rates`` applies; records in inference mode); ``net``: the final stack (arm a = (s, r)
     in row-major order); ``probes``: gradient-change ratios (S, R, P, E) at the probed steps ``probe_steps``
-    (None without probes); ``probe_losses`` the matching J(θ − η g)."""
+    (None without probes); ``probe_losses`` the matching J(θ − η g). ``epoch_loss`` (S, R, epochs): the
+    mean over each epoch's steps of the mini-batch loss SGD minimized (training mode; NaN once diverged);
+    ``reestimated`` (with ``reestimate=True``): the records with the BN statistics re-estimated on the
+    training rows (:func:`reestimate`), else None."""
 
     sweep: networks.Sweep
     net: NormNet
     probe_steps: np.ndarray | None
     probes: np.ndarray | None
     probe_losses: np.ndarray | None
+    epoch_loss: np.ndarray | None = None
+    reestimated: networks.Sweep | None = None
 
 
 def _split(data, validation):
@@ -248,6 +254,7 @@ def sweep(
     momentum=normalization.KERAS_MOMENTUM,
     probe_every=0,
     probe_etas=(),
+    reestimate=False,
 ):
     """Plain SGD on S seeds × R learning rates of one normalized MLP, as one stack.
 
@@ -256,6 +263,8 @@ def sweep(
     records (at epoch 0, every ``record_every`` epochs and the last) are computed in inference mode.
     An arm whose loss is not finite is marked diverged and frozen. With ``probe_every`` > 0, every
     ``probe_every``-th step applies :func:`gradient_change` (``probe_etas``) on that step's batch first.
+    ``reestimate=True`` records a second time with the statistics of :func:`reestimate` (result field
+    ``reestimated``); ``epoch_loss`` is always returned.
     """
     from threadpoolctl import threadpool_limits
 
@@ -274,10 +283,12 @@ def sweep(
     arm_seed, arm_rate = np.repeat(np.arange(S), R), np.tile(rates, S)
     alive, rngs = np.ones(S * R, dtype=bool), [np.random.default_rng(s) for s in seeds]
     history, recorded, probes, probe_losses, probe_steps, step = [], [], [], [], [], 0
+    second, epoch_loss = [], []
     with threadpool_limits(1, user_api="blas"), np.errstate(all="ignore"):
         for epoch in range(epochs + 1):
             if epoch > 0:
                 orders = np.stack([rng.permutation(len(x)) for rng in rngs])
+                total = np.zeros(S * R)
                 for first in range(0, len(x), batch_size):
                     batch = orders[arm_seed, first : first + batch_size]
                     if probe_every and step % probe_every == 0:
@@ -287,19 +298,51 @@ def sweep(
                         probe_steps.append(step)
                     J, grads = _loss_and_grads_cached(net, x[batch], y[batch])
                     net, alive = _advance(net, grads, J, arm_rate, alive, momentum)
+                    total += np.where(alive, J, np.nan) * len(batch[0])
                     step += 1
+                epoch_loss.append(total / len(x))
             if epoch % record_every == 0 or epoch == epochs:
                 recorded.append(epoch)
-                h = [s for xs, ys in sets for s in (_scores(net, xs, ys) if len(ys) else (np.full(S * R, np.nan),) * 2)]
-                history.append(np.where(alive, np.stack(h), np.nan))
-    history = np.stack(history, axis=-1).reshape(6, 1, S, R, -1)
+                history.append(_record(net, sets, alive))
+                if reestimate:
+                    second.append(_record(_reestimate(net, x), sets, alive))
+    record = lambda h: np.stack(h, axis=-1).reshape(6, 1, S, R, -1)  # noqa: E731
+    history = record(history)
     diverged = ~alive.reshape(1, S, R) | ~np.isfinite(history[0, ..., -1])
-    result = networks.Sweep((activation,), seeds, rates, np.array(recorded), *history, params=[net], diverged=diverged)
+    sweep_of = lambda h: networks.Sweep(  # noqa: E731
+        (activation,), seeds, rates, np.array(recorded), *h, params=[net], diverged=diverged
+    )
+    extra = {
+        "epoch_loss": np.stack(epoch_loss, axis=-1).reshape(S, R, -1),
+        "reestimated": sweep_of(record(second)) if reestimate else None,
+    }
     if not probe_every:
-        return NormSweep(result, net, None, None, None)
+        return NormSweep(sweep_of(history), net, None, None, None, **extra)
     shape = (len(probe_steps), S, R, len(probe_etas))
     move = lambda p: np.moveaxis(np.stack(p).reshape(shape), 0, 2)  # noqa: E731
-    return NormSweep(result, net, np.array(probe_steps), move(probes), move(probe_losses))
+    return NormSweep(sweep_of(history), net, np.array(probe_steps), move(probes), move(probe_losses), **extra)
+
+
+def _record(net, sets, alive):
+    """(6, A): loss and accuracy on the training, validation and test rows, in inference mode."""
+    nan = (np.full(len(alive), np.nan),) * 2
+    h = [s for xs, ys in sets for s in (_scores(net, xs, ys) if len(ys) else nan)]
+    return np.where(alive, np.stack(h), np.nan)
+
+
+def reestimate(net, x):
+    """The stack with each BN layer's running statistics replaced by the mean and biased variance of
+    its input z over all of x (m, n_0) in training mode, layer by layer (the exact population
+    statistics of the current weights; "precise BN"). Without batch norm the stack is returned as is."""
+    return _reestimate(net, x)
+
+
+def _reestimate(net, x):
+    if net.norm != "batch":
+        return net
+    _, cache = forward(net, x, training=True)
+    running = [normalization.RunningStats(c[1].mean(axis=-2), c[1].var(axis=-2)) for c in cache[:-1]]
+    return net._replace(running=running)
 
 
 def _loss_and_grads_cached(net, x, y):

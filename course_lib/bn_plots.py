@@ -67,18 +67,32 @@ def plot_batch_statistics(batch_sizes, mean_sd, std_sd, theory, steps, gaps):
     return fig
 
 
-def plot_deep_sweep(rates, finals, epochs, curves):
-    """Left: ``finals[label]`` (seeds × rates, NaN = diverged) against the rate; right: ``curves[label]``
-    (seeds × recorded epochs) at each arm's own best rate. Returns the Figure."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9.5, 3.6))
+def plot_deep_sweep(rates, finals, epochs, curves, losses=None):
+    """Left: ``finals[label]`` (seeds × rates, NaN = diverged) against the rate; then ``curves[label]``
+    (seeds × recorded epochs) at each arm's own best rate; with ``losses`` (label -> seeds × epochs
+    1, 2, ..., the training loss of each epoch) a middle panel of those on a log axis. Integer epoch
+    ticks. Returns the Figure."""
+    panels = 2 if losses is None else 3
+    fig, axes = plt.subplots(1, panels, figsize=(4.75 * panels, 3.6))
+    left, right = axes[0], axes[-1]
     plot_rate_sweep(finals, rates, ylabel="validation accuracy (final)", ax=left, logy=False)
     left.set_title("Which rates train (mean, min-max over seeds)")
+    if losses is not None:
+        for i, (label, runs) in enumerate(losses.items()):
+            runs = np.asarray(runs)
+            _band(axes[1], np.arange(1, runs.shape[1] + 1), runs, i, label)
+        axes[1].set_yscale("log")
+        axes[1].set_ylabel("training loss (mean over the epoch)")
+        axes[1].set_title("Training loss, each arm at its best rate")
+        axes[1].legend(fontsize=8)
     for i, (label, runs) in enumerate(curves.items()):
         _band(right, np.asarray(epochs), runs, i, label)
-    right.set_xlabel("epoch")
     right.set_ylabel("validation accuracy")
     right.set_title("Each arm at its own best rate")
     right.legend(fontsize=8)
+    for ax in axes[1:]:
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     fig.tight_layout()
     return fig
 

@@ -93,7 +93,7 @@ CONVENTIONS = [
         "ε moves inside the root; Keras starts the sum at 0.1 (initial_accumulator_value)",
         "keras.optimizers.Adagrad(learning_rate=0.25)",
         "optimizers.AdaGrad(0.25, eps=1e-7, initial_accumulator=0.1, eps_inside_sqrt=True)",
-        1e-6,  # Keras's r₀ is float32(0.1): FLOAT32_NOTES
+        1e-8,  # Keras's r₀ is float32(0.1): FLOAT32_NOTES (measured 6.6e-10)
         torch="Adagrad(lr=0.01, eps=1e-10, initial_accumulator_value=0): the lecture form, ε outside",
     ),
     Convention(
@@ -103,7 +103,7 @@ CONVENTIONS = [
         "ε moves inside the root (Keras's momentum=0, centered=False are the lecture's RMSProp)",
         "keras.optimizers.RMSprop(learning_rate=0.0625, rho=0.75)",
         "optimizers.RMSProp(0.0625, rho=0.75, eps=1e-7, eps_inside_sqrt=True)",
-        1e-8,  # a constant rate keeps RMSProp oscillating near θ*: TF's and NumPy's round-off grow
+        1e-9,  # a constant rate keeps RMSProp oscillating near θ*: round-off grows (measured 1.1e-10)
         torch="RMSprop(lr=0.01, alpha=0.99, eps=1e-8): the lecture form (ρ is called alpha), ε outside",
     ),
     Convention(

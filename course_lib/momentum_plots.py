@@ -23,7 +23,7 @@ __all__ = ["plot_regime_map", "plot_lessard"]
 def plot_regime_map(t_max=4.2, tuned=None, ax=None, resolution=400):
     """ρ(T) of heavy ball over t = αλ in (0, ``t_max``] and β in [0, 1), with the regime boundaries.
 
-    Colour: ρ (1 and above, divergence, in the darkest shade); lines: t = (1 − √β)² (critical
+    Colour: ρ below 1 (ρ >= 1, divergence, in light grey); lines: t = (1 − √β)² (critical
     damping, dashed), t = (1 + √β)² (dash-dot) and t = 2(1 + β) (divergence, solid). ``tuned`` =
     (α, β, μ, L) draws the segment αλ for λ in [μ, L] at height β, with its end points marked.
     Returns the Axes.
@@ -32,8 +32,13 @@ def plot_regime_map(t_max=4.2, tuned=None, ax=None, resolution=400):
     beta = np.linspace(0.0, 0.995, resolution)
     radius = rates.momentum_spectral_radius(1.0, beta[:, None], t[None, :])
     ax = new_axes(ax)
-    image = ax.pcolormesh(t, beta, np.minimum(radius, 1.0), cmap="viridis_r", shading="auto", vmin=0, vmax=1)
-    ax.figure.colorbar(image, ax=ax, label=r"spectral radius $\rho$ (capped at 1)")
+    import matplotlib
+
+    cmap = matplotlib.colormaps["viridis_r"].with_extremes(bad="0.8")  # ρ >= 1: light grey
+    shown = np.ma.masked_where(radius >= 1.0, radius)
+    image = ax.pcolormesh(t, beta, shown, cmap=cmap, shading="auto", vmin=0, vmax=1)
+    scale = matplotlib.cm.ScalarMappable(norm=image.norm, cmap=cmap)  # a smooth colour bar
+    ax.figure.colorbar(scale, ax=ax, label=r"spectral radius $\rho$ (grey: $\rho \geq 1$)")
     low, high, div = rates.damping_boundaries(beta)
     ax.plot(low, beta, "w--", lw=1.5, label=r"$t = (1-\sqrt{\beta})^2$: critical damping")
     ax.plot(high, beta, "w-.", lw=1.5, label=r"$t = (1+\sqrt{\beta})^2$")
@@ -60,7 +65,7 @@ def plot_regime_map(t_max=4.2, tuned=None, ax=None, resolution=400):
         fontsize=9,
         arrowprops={"arrowstyle": "->", "color": "white"},
     )
-    ax.text(3.2, 0.15, "divergent", color="white", fontsize=9)
+    ax.text(3.2, 0.15, "divergent", color="black", fontsize=9)
     ax.set_xlim(0, t_max)
     ax.set_ylim(0, 1)
     ax.set_xlabel(r"$t = \alpha\lambda$ (step size × curvature)")

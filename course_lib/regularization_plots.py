@@ -6,13 +6,15 @@ r"""Figures of chapter 04 (generalization and regularization). Each function ret
   and L1 (lasso) solutions as the penalty grows.
 * :func:`plot_filters` -- the spectral filters of k gradient-descent steps and of ridge with λ = 1/(kα).
 * :func:`plot_ensemble` -- simulated error of an average of k members against the formula v/k + (k−1)c/k.
+* :func:`plot_verdicts` -- paired differences of arms against a baseline: per-seed points and ±2 s.e. bars
+  (over seeds, and over seeds and test images together).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["plot_capacity", "plot_width", "plot_penalty_paths", "plot_filters", "plot_ensemble"]
+__all__ = ["plot_capacity", "plot_width", "plot_penalty_paths", "plot_filters", "plot_ensemble", "plot_verdicts"]
 
 STYLES = [("C0", "-", "o"), ("C1", "--", "s"), ("C2", "-.", "^"), ("C3", ":", "D"), ("C4", "-", "v")]
 
@@ -68,14 +70,15 @@ def plot_width(widths, train_error, test_error, test_loss):
     return fig
 
 
-def plot_penalty_paths(theta1, theta2, loss, l2_path, l1_path, minimizer, constraint=None, touch=()):
+def plot_penalty_paths(theta1, theta2, loss, l2_path, l1_path, minimizer, constraint=None, touch=(), lam=None):
     """Contours of ``loss`` (on the grid theta1 × theta2) with the ridge path ``l2_path`` (n, 2) and the
     lasso path ``l1_path`` (n, 2) from the least-squares ``minimizer`` (λ = 0) to 0 (λ large).
 
     The contour levels are spaced geometrically above the smallest grid value, so the ellipses close
     around the minimizer. With ``constraint = i``, also draw the L2 ball through ``l2_path[i]`` and the L1
     diamond through ``l1_path[i]`` (the constraint sets of that λ), each touching a loss contour there;
-    ``touch`` lists loss values whose contours are drawn darker (the ones through those two solutions)."""
+    ``touch`` lists loss values whose contours are drawn darker (the ones through those two solutions);
+    ``lam``, if given, is that λ, named in the legend ("at λ = 100" instead of "at one λ")."""
     fig, (ax,) = _figure(1, 5.6, 4.6)
     lowest = float(np.min(loss))
     levels = lowest + (float(np.max(loss)) - lowest) * np.geomspace(1e-3, 1, 12)
@@ -83,11 +86,12 @@ def plot_penalty_paths(theta1, theta2, loss, l2_path, l1_path, minimizer, constr
     if len(touch):
         ax.contour(theta1, theta2, loss, levels=sorted(touch), colors="0.2", linewidths=1.0)
     if constraint is not None:
+        at = "one λ" if lam is None else f"λ = {lam:g}"
         angle = np.linspace(0, 2 * np.pi, 200)
         r2 = np.linalg.norm(l2_path[constraint])
-        ax.plot(r2 * np.cos(angle), r2 * np.sin(angle), ":", color="C0", linewidth=1.2, label="L2 ball at one λ")
+        ax.plot(r2 * np.cos(angle), r2 * np.sin(angle), ":", color="C0", linewidth=1.2, label=f"L2 ball at {at}")
         r1 = np.abs(np.asarray(l1_path[constraint])).sum()
-        ax.plot([r1, 0, -r1, 0, r1], [0, r1, 0, -r1, 0], "-.", color="C3", linewidth=1.2, label="L1 diamond at one λ")
+        ax.plot([r1, 0, -r1, 0, r1], [0, r1, 0, -r1, 0], "-.", color="C3", linewidth=1.2, label=f"L1 diamond at {at}")
     ax.plot(*np.asarray(l2_path).T, "o-", color="C0", markersize=3, label="L2 penalty (ridge) path")
     ax.plot(*np.asarray(l1_path).T, "s--", color="C3", markersize=3, label="L1 penalty (lasso) path")
     ax.plot(*minimizer, "k*", markersize=12, label="least squares (λ = 0)")
@@ -127,5 +131,28 @@ def plot_ensemble(ks, correlations, simulated, formula):
            title="Ensemble error: v/k + (k−1)c/k")  # fmt: skip
     ax.set_xticks(ks, [str(k) for k in ks])
     ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def plot_verdicts(names, differences, se_seeds, se_total, unit="points"):
+    """A forest plot: one row per arm in ``names``; its per-seed differences ``differences`` (A, S) as dots,
+    the mean with a thin ±2 ``se_total`` bar (seeds and test images) and a thick ±2 ``se_seeds`` bar
+    (seeds only), and a line at 0. A difference is "distinguishable" where the thin bar misses 0."""
+    fig, (ax,) = _figure(1, 6.4, 0.6 + 0.55 * len(names))
+    rows = np.arange(len(names))[::-1]
+    d = np.asarray(differences, dtype=float)
+    for row, per_seed in zip(rows, d):
+        ax.plot(per_seed, np.full(per_seed.shape, row + 0.2), ".", color="0.55", markersize=5)
+    mean = d.mean(axis=1)
+    ax.errorbar(mean, rows, xerr=2 * np.asarray(se_total), fmt="none", ecolor="C3", elinewidth=1.2, capsize=4)
+    ax.errorbar(mean, rows, xerr=2 * np.asarray(se_seeds), fmt="o", color="C0", elinewidth=4, markersize=6)
+    ax.plot([], [], ".", color="0.55", label="one seed")
+    ax.plot([], [], "-", color="C0", linewidth=4, label="±2 s.e. over seeds")
+    ax.plot([], [], "-", color="C3", linewidth=1.2, label="±2 s.e. over seeds and test images")
+    ax.axvline(0, color="k", linewidth=0.8)
+    ax.set_yticks(rows, list(names))
+    ax.set(xlabel=f"test error minus the baseline's ({unit})", ylim=(-0.7, len(names) - 0.3))
+    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig

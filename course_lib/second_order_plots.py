@@ -95,7 +95,9 @@ def plot_step_fields(objective, points, steps, minimizer, xlim, ylim, titles):
             width=0.006,
             color="C0",
         )
-        ax.plot(*minimizer, marker="*", color="C3", markersize=12, linestyle="none", label=r"minimizer $\theta^*$")
+        ax.plot(
+            *minimizer, marker="*", color="C3", markersize=12, linestyle="none", zorder=5, label=r"minimizer $\theta^*$"
+        )
         ax.set(xlim=xlim, ylim=ylim, xlabel=r"$\theta_1$", ylabel=r"$\theta_2$", title=title)
         ax.set_aspect("equal")
         ax.legend(fontsize="small", loc="lower right")
@@ -119,22 +121,24 @@ def plot_blocks(blocks, title="", vmax=None):
     return fig
 
 
-def plot_comparison(comparison, best, seconds=None):
-    """Training loss of each method at its best rate: mean over seeds (band: min to max) against steps and
-    against time (measured seconds per step × steps; machine-dependent). Returns the Figure."""
+def plot_comparison(comparison, best, backprops=None):
+    """Training loss of each method at its rate index ``best[i]``: mean over seeds (band: min to max over
+    seeds) against steps and against back-propagations (``backprops[i]`` per step, default 1; K-FAC's
+    sampled-label pass makes it 2). A dotted line marks the end of the cheapest run. Returns the Figure."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(FIGSIZE[0], FIGSIZE[1]), sharey=True)
-    per_step = comparison.seconds_per_step if seconds is None else seconds
+    per_step = np.ones(len(comparison.names)) if backprops is None else np.asarray(backprops, float)
     for i, ((name, r), (marker, style)) in enumerate(zip(zip(comparison.names, best), STYLES)):
         runs = comparison.loss[i, r]
         mean = runs.mean(axis=0)
         label = f"{name} (α = {comparison.rates[i, r]:g})"
-        for ax, x in zip(axes, (comparison.steps, comparison.steps * per_step[i, r].mean())):
+        for ax, x in zip(axes, (comparison.steps, comparison.steps * per_step[i])):
             ax.semilogy(x, mean, marker=marker, linestyle=style, markersize=4, label=label)
             ax.fill_between(x, runs.min(axis=0), runs.max(axis=0), alpha=0.2)
+    axes[1].axvline(comparison.steps[-1] * per_step.min(), color="gray", linestyle=":", linewidth=1)
     axes[0].set(xlabel="step k", ylabel="training loss (all examples)", title="per iteration")
-    axes[1].set(xlabel="time (s, this machine)", title="per second of computation")
-    axes[0].legend(fontsize="small")
+    axes[1].set(xlabel="back-propagations", title="per back-propagation")
+    axes[0].legend(fontsize="small", title="mean; band: min to max over seeds", title_fontsize="small")
     fig.tight_layout()
     return fig

@@ -32,7 +32,7 @@ def plot_variance(batch_sizes, measured, exact, trace_sigma, m, ax=None):
     ax.loglog(b, exact, "-", color="C0", lw=1.5, label=r"$(\mathrm{tr}\,\Sigma/b)\,(m-b)/(m-1)$")
     ax.loglog(b, measured, "o", color="C1", mfc="none", ms=7, label="measured (Monte Carlo)")
     ax.axvline(m, color="0.5", lw=0.8, ls=":")
-    ax.text(m, ax.get_ylim()[1], f" m = {m}", va="top", ha="right", color="0.3", fontsize=9)
+    ax.text(m, 0.93, f"m = {m} ", transform=ax.get_xaxis_transform(), va="top", ha="right", color="0.3", fontsize=9)
     ax.set(xlabel="batch size $b$", ylabel=r"$E\,\|g_B - \nabla h\|^2$", title="Mini-batch gradient variance")
     ax.legend(loc="lower left")
     return ax

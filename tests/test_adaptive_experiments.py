@@ -42,12 +42,24 @@ def test_steps_to_reduce_on_a_parabola_is_the_closed_form():
     assert ae.steps_to_reduce(opt.GradientDescent(2.5), f, np.array([1.0]), 2000) == np.inf  # diverges
 
 
+def test_steps_to_reduce_counts_staying_below_not_the_first_lucky_crossing():
+    f = objectives.Quadratic([[1.0]])  # heavy ball at α = 1, μ = 0.9: h oscillates through ~0
+    optimizer, theta0, steps, red = opt.Momentum(1.0, momentum=0.9), np.array([1.0]), 300, 1e-4
+    gap = opt.run(optimizer, f, theta0, steps).values - f.min_value
+    first = np.flatnonzero(gap <= red * gap[0])[0]
+    k = ae.steps_to_reduce(optimizer, f, theta0, steps, reduction=red)
+    assert first < k <= steps and np.all(gap[int(k) :] <= red * gap[0]) and gap[int(k) - 1] > red * gap[0]
+    assert ae.steps_to_reduce(optimizer, f, theta0, int(k) - 1, reduction=red) == np.inf
+
+
 def test_rotation_experiment_leaves_gd_unchanged_and_slows_adagrad():
     methods = {"GD": opt.GradientDescent, "AdaGrad": functools.partial(opt.AdaGrad)}
     r = ae.rotation_experiment(methods, np.geomspace(0.01, 1, 4), np.geomspace(0.01, 3, 6), [0], steps=300)
     np.testing.assert_array_equal(r.steps["GD"]["aligned"], r.steps["GD"]["rotated"])
     assert r.steps["AdaGrad"]["aligned"][0] < 10 < r.steps["AdaGrad"]["rotated"][0]
     assert r.problems == ("aligned", "rotated") and r.rates["GD"]["aligned"].shape == (1,)
+    assert r.counts["AdaGrad"]["rotated"].shape == (1, 6)
+    assert r.counts["GD"]["aligned"].min() == r.steps["GD"]["aligned"][0]
     with pytest.raises(ValueError, match="rates"):
         ae.rotation_experiment(methods, [1.0, 2.0], [], [0])
 

@@ -22,7 +22,7 @@ def test_plot_rotation_marks_runs_that_never_reached():
     methods = {"GD": opt.GradientDescent, "Adam": functools.partial(opt.Adam)}
     r = ae.rotation_experiment(methods, np.geomspace(0.01, 1, 3), [1e-4, 0.5], [0], steps=60, reduction=1e-3)
     ax = ap.plot_rotation(r, reduction=1e-3)
-    assert "10^{3}" in ax.get_ylabel() and [t.get_text() for t in ax.get_xticklabels()] == ["GD", "Adam"]
+    assert "10^{-3}" in ax.get_ylabel() and [t.get_text() for t in ax.get_xticklabels()] == ["GD", "Adam"]
     labels = ax.get_legend_handles_labels()[1]
     assert "aligned" in labels and "rotated" in labels
     if not np.all(np.isfinite(r.steps["GD"]["aligned"])):

@@ -178,3 +178,43 @@ def test_batch_norm_sweep_equals_the_network_modules_sweep(small):
         ours = bx.sweep(small, [64, 16, 16, 10], norm="batch" if use_bn else "none", **kwargs).sweep
         for field in ("loss", "val_loss", "test_loss", "test_accuracy"):
             np.testing.assert_allclose(getattr(ours, field), getattr(theirs, field), rtol=1e-10, atol=1e-12)
+
+
+def test_reestimate_gives_the_population_statistics_and_equals_training_mode_on_that_batch(small):
+    net = bx.init([64, 16, 12, 10], [0, 1], norm="batch", initializer="he_normal")
+    x = np.asarray(small.x_train, dtype=float)
+    precise = bx.reestimate(net, x)
+    _, cache = bx.forward(net, x, training=True)
+    for r, c in zip(precise.running, cache[:-1]):
+        np.testing.assert_allclose(r.mean, c[1].mean(axis=-2), rtol=1e-12)
+        np.testing.assert_allclose(r.var, c[1].var(axis=-2), rtol=1e-12)
+    # inference with the re-estimated statistics = training mode on the same batch (same eps)
+    np.testing.assert_allclose(bx.forward(precise, x, False)[0], bx.forward(net, x, True)[0], rtol=1e-9, atol=1e-12)
+    assert bx.reestimate(bx.init([64, 16, 10], [0], norm="none"), x).running[0].var.max() == 1.0
+    assert all(np.all(r.var == 1) for r in net.running)  # the input stack is not changed
+
+
+def test_sweep_records_the_epoch_loss_and_the_reestimated_scores(small):
+    kwargs = dict(learning_rates=[0.1, 0.5], seeds=[0, 1], epochs=3, batch_size=40, validation=0.2)
+    plain = bx.sweep(small, [64, 16, 16, 10], norm="batch", **kwargs)
+    both = bx.sweep(small, [64, 16, 16, 10], norm="batch", reestimate=True, **kwargs)
+    assert plain.reestimated is None and plain.epoch_loss.shape == (2, 2, 3)
+    np.testing.assert_array_equal(plain.sweep.loss, both.sweep.loss)  # the training is unchanged
+    np.testing.assert_array_equal(plain.epoch_loss, both.epoch_loss)
+    sets = bx._split(small, 0.2)
+    (x, y), (xv, yv) = sets[0], sets[1]
+    precise = bx.reestimate(both.net, x)
+    J, acc = bx._scores(precise, xv, yv)
+    np.testing.assert_allclose(both.reestimated.val_loss[0, :, :, -1].ravel(), J, rtol=1e-12)
+    np.testing.assert_allclose(both.reestimated.val_accuracy[0, :, :, -1].ravel(), acc)
+    # the epoch loss is the size-weighted mean of the mini-batch losses: one epoch at one rate by hand
+    one = bx.sweep(
+        small, [64, 16, 16, 10], norm="batch", learning_rates=[0.1], seeds=[0], epochs=1, batch_size=40, validation=0.2
+    )
+    net, order, total = bx.init([64, 16, 16, 10], [0], norm="batch"), np.random.default_rng(0).permutation(len(x)), 0.0
+    for first in range(0, len(x), 40):
+        rows = order[first : first + 40]
+        J, grads = bx._loss_and_grads_cached(net, x[rows], y[rows])
+        net, _ = bx._advance(net, grads, J, np.array([0.1]), np.ones(1, bool), normalization.KERAS_MOMENTUM)
+        total += J[0] * len(rows)
+    np.testing.assert_allclose(one.epoch_loss[0, 0, 0], total / len(x), rtol=1e-12)

@@ -28,3 +28,15 @@ def test_plot_lessard_has_two_labelled_panels():
     assert [t.get_text() for t in right.get_legend().get_texts()] == ["heavy ball (tuned)", "Nesterov"]
     assert len(right.get_lines()[0].get_xdata()) == 31
     plt.close(fig)
+
+
+def test_regime_map_greys_out_the_divergent_region():
+    ax = momentum_plots.plot_regime_map(resolution=60)
+    shown = ax.collections[0].get_array()
+    t = np.linspace(4.2 / 60, 4.2, 60)
+    beta = np.linspace(0.0, 0.995, 60)
+    radius = rates.momentum_spectral_radius(1.0, beta[:, None], t[None, :])
+    mask = np.ma.getmaskarray(shown).reshape(radius.shape)
+    assert np.array_equal(mask, radius >= 1.0) and mask.any() and not mask.all()
+    assert np.allclose(shown.compressed(), radius[radius < 1.0])
+    plt.close(ax.figure)

@@ -42,6 +42,8 @@ def test_plot_penalty_paths_filters_and_ensemble_draw_each_series():
     fig = rp.plot_penalty_paths(t1, t2, t1**2 + t2**2, np.ones((3, 2)), np.zeros((3, 2)), (0.0, 0.0), constraint=0)
     labels = [line.get_label() for line in fig.axes[0].lines]
     assert labels[:2] == ["L2 ball at one λ", "L1 diamond at one λ"]
+    fig = rp.plot_penalty_paths(t1, t2, t1**2, np.ones((3, 2)), np.zeros((3, 2)), (0.0, 0.0), constraint=0, lam=100.0)
+    assert [line.get_label() for line in fig.axes[0].lines][:2] == ["L2 ball at λ = 100", "L1 diamond at λ = 100"]
     ball = fig.axes[0].lines[0].get_xydata()
     assert np.allclose(np.hypot(*ball.T), np.sqrt(2))  # radius = ||l2_path[0]||
     fig = rp.plot_filters(np.array([0.1, 1.0]), np.ones((2, 2)), np.zeros((2, 2)), (10, 100), 0.1)
@@ -49,3 +51,13 @@ def test_plot_penalty_paths_filters_and_ensemble_draw_each_series():
     assert styles == ["-", "--", "-", "--"]
     fig = rp.plot_ensemble([1, 2], (0.0, 0.5), np.ones((2, 2)), np.ones((2, 2)))
     assert len(fig.axes[0].lines) == 4
+
+
+def test_plot_verdicts_draws_one_row_per_arm_with_two_bars():
+    fig = rp.plot_verdicts(["a", "b"], [[1.0, 2.0, 3.0], [-1.0, 0.0, 1.0]], [0.5, 0.25], [1.0, 0.75])
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+    thin, thick = (c.lines[2][0].get_segments() for c in ax.containers)
+    np.testing.assert_allclose([s[:, 0] for s in thin], [[0.0, 4.0], [-1.5, 1.5]])
+    np.testing.assert_allclose([s[:, 0] for s in thick], [[1.0, 3.0], [-0.5, 0.5]])
+    np.testing.assert_allclose([s[0, 1] for s in thick], [1.0, 0.0])  # first arm on top

@@ -389,3 +389,28 @@ def test_plots_draw():
     fig = sp.plot_step_fields(ls, np.zeros((1, 2)), [np.ones((1, 2))], np.ones(2), (-1, 2), (-1, 2), ["t"])
     assert len(fig.axes) == 1
     plt.close("all")
+
+
+def test_plot_comparison_per_backpropagation():
+    import matplotlib.pyplot as plt
+
+    from course_lib import second_order_plots as sp
+
+    steps = np.array([0, 10, 20])
+    loss = np.ones((2, 1, 3, 3)) * np.array([1.0, 0.5, 0.25])
+    comparison = so_exp.Comparison(
+        ("K-FAC", "Adam"),
+        np.array([[0.1], [0.01]]),
+        steps,
+        loss,
+        np.ones((2, 1, 3)),
+        *[None] * 2,
+        np.zeros((2, 1, 3), bool),
+    )
+    fig = sp.plot_comparison(comparison, [0, 0], backprops=(2, 1))
+    right = fig.axes[1]
+    np.testing.assert_array_equal(right.lines[0].get_xdata(), 2 * steps)  # K-FAC: two per step
+    np.testing.assert_array_equal(right.lines[1].get_xdata(), steps)
+    assert right.lines[-1].get_xdata()[0] == 20  # the dotted line: the cheapest run's end
+    assert right.get_xlabel() == "back-propagations"
+    plt.close("all")
